@@ -1,0 +1,5 @@
+"""webapp: a server-rendered web admin for SQL databases."""
+
+from webapp.app import create_app
+
+__all__ = ["create_app"]

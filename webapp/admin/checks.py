@@ -1,0 +1,56 @@
+"""Check a form's values against the database's rules before the row is added."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import and_, exists, not_, select
+
+from webapp.admin import introspect
+from webapp.admin.integrity import Problem, missing_sentence, unique_sentence
+from webapp.admin.registry import ModelAdmin
+from webapp.extensions import db
+
+
+def conflicts(entry: ModelAdmin, values: Mapping[str, Any], current: Any | None) -> list[Problem]:
+    """Problems the database would report for ``values``; ``current`` is the row being edited."""
+    return [*missing_related(entry, values), *duplicates(entry, values, current)]
+
+
+def missing_related(entry: ModelAdmin, values: Mapping[str, Any]) -> list[Problem]:
+    """A problem for each foreign key value whose related row does not exist."""
+    problems = []
+    for info in entry.columns:
+        value = values.get(info.key)
+        if info.relation is None or value is None:
+            continue
+        target = info.relation.target
+        column = getattr(target, info.relation.target_key)
+        if not db.session.scalar(select(exists().where(column == value))):
+            problems.append(Problem(missing_sentence(info.label, value), info.key))
+    return problems
+
+
+def duplicates(entry: ModelAdmin, values: Mapping[str, Any], current: Any | None) -> list[Problem]:
+    """A problem for each unique column or constraint that another row already has."""
+    problems = []
+    sets = introspect.unique_sets(entry.model)
+    if current is None:
+        sets = (entry.primary_key, *sets)  # a natural key typed on create must be new too
+    for keys in sets:
+        wanted = tuple(values.get(key, getattr(current, key, None)) for key in keys)
+        if any(value is None for value in wanted):
+            continue  # NULLs never collide
+        same = and_(*(getattr(entry.model, key) == value for key, value in zip(keys, wanted)))
+        query = exists().where(same)
+        if current is not None:
+            query = query.where(not_(_is_row(entry, current)))
+        if db.session.scalar(select(query)):
+            problems.append(Problem(unique_sentence(entry, keys, wanted), keys[0]))
+    return problems
+
+
+def _is_row(entry: ModelAdmin, row: Any) -> Any:
+    """A condition matching ``row`` by its primary key."""
+    return and_(*(getattr(entry.model, key) == getattr(row, key) for key in entry.primary_key))

@@ -1,0 +1,83 @@
+"""The registered models of the running app, and how templates address their rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from flask import current_app, url_for
+
+from webapp.admin import keys
+from webapp.admin.introspect import ColumnInfo, humanize
+from webapp.admin.registry import ModelAdmin
+
+EXTENSION = "webapp.admin"
+
+
+def entries() -> list[ModelAdmin]:
+    """Every registered model, by slug."""
+    return list(current_app.extensions[EXTENSION].values())
+
+
+def entry_for_table(name: str) -> ModelAdmin | None:
+    """The registered model of table ``name``, if any."""
+    for entry in entries():
+        if entry.model.__table__.name == name:
+            return entry
+    return None
+
+
+def entry_for_model(model: type) -> ModelAdmin | None:
+    """The registration of ``model``, if any."""
+    for entry in entries():
+        if entry.model is model:
+            return entry
+    return None
+
+
+def key_of(entry: ModelAdmin, row: Any) -> str:
+    """The URL segment that names ``row``."""
+    return keys.encode(entry.key_values(row))
+
+
+def row_url(entry: ModelAdmin, row: Any, action: str = "detail") -> str:
+    """The URL of ``action`` (detail, edit, delete) for ``row``."""
+    return url_for(f"crud_{entry.slug}.{action}", key=key_of(entry, row))
+
+
+def count_noun(table: str, number: int) -> str:
+    """«3 expenses», «1 expense», for any table."""
+    entry = entry_for_table(table)
+    if entry is None:
+        return f"{number} {humanize(table).lower()} row{'s' if number != 1 else ''}"
+    return f"{number} {entry.label if number == 1 else entry.label_plural}"
+
+
+def related(entry: ModelAdmin, info: ColumnInfo, row: Any) -> tuple[str, str | None] | None:
+    """For a foreign key cell: the related row's label and its URL, or None when empty."""
+    value = getattr(row, info.key)
+    if value is None or info.relation is None:
+        return None
+    target = entry_for_model(info.relation.target)
+    other = getattr(row, info.relation.name) if info.relation.name else None
+    label = str(other) if other is not None else str(value)
+    if target is None:
+        return label, None
+    url = row_url(target, other) if other is not None else url_for(
+        f"crud_{target.slug}.detail", key=keys.encode((value,))
+    )
+    return label, url
+
+
+def display(value: Any) -> str:
+    """Spell a stored value for a page."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    return str(value)

@@ -1,0 +1,44 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, url_for
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from webapp import admin, cli, config, demo, errors, extensions, unit_of_work
+from webapp.admin import registry
+from webapp.extensions import db
+from webapp.models import admin as demo_admin
+
+ROOT = Path(__file__).resolve().parent.parent  # holds templates/, static/, instance/
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the admin app; ``test_config`` overrides every other source."""
+    app = Flask(__name__, root_path=str(ROOT), instance_path=str(ROOT / "instance"))
+    config.load(app, test_config)  # defaults -> instance/config.py -> WEBAPP_* env -> test
+    extensions.init_app(app)
+    unit_of_work.init_app(app)
+    errors.init_app(app)
+    admin.init_app(app, registry.from_models(demo_admin.MODELS, demo_admin.OPTIONS))
+    cli.init_app(app)
+    app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
+    app.add_url_rule("/healthz", "healthz", healthz)
+    if app.config["SETUP_DATABASE"]:
+        with app.app_context():
+            demo.setup()
+    return app
+
+
+def healthz() -> tuple[dict[str, str], int]:
+    """Answer 200 when the database answers, 503 when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return {"status": "database unavailable"}, 503
+    return {"status": "ok"}, 200

@@ -1,0 +1,52 @@
+"""The Flask extensions, and the connection rules every database gets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import Engine, event
+
+from webapp.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+csrf = CSRFProtect()
+
+# Set on a session's connection by a request that may write (see unit_of_work).
+WRITE_OPTION = "webapp_writes"
+
+
+def init_app(app: Flask) -> None:
+    """Bind the extensions to ``app`` and tune its engine."""
+    db.init_app(app)
+    csrf.init_app(app)
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        tune_sqlite(engine)
+
+
+def tune_sqlite(engine: Engine) -> None:
+    """Enforce foreign keys, use WAL, wait for locks, and take the write lock up front."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event (below) emit BEGIN, not the driver.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        # A plain BEGIN upgrades to a write lock mid-transaction and loses updates or
+        # fails with "database is locked"; IMMEDIATE takes the lock before reading.
+        if connection.get_execution_options().get(WRITE_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
