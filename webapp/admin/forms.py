@@ -191,8 +191,7 @@ class ChoiceField(ParsedField):
 
     def choices(self) -> list[tuple[str, str]]:
         """(value, label) pairs for the select, with an empty choice when optional."""
-        listed = [(text, label) for text, label, _data in self.options]
-        return listed if self.flags.required else [("", "—"), *listed]
+        return [placeholder(self), *((text, label) for text, label, _data in self.options)]
 
     def widget(self, field: Field, **kwargs: Any) -> Markup:  # type: ignore[override]
         return render_select(field, field.choices(), **kwargs)
@@ -220,13 +219,18 @@ class RelatedField(ParsedField):
         if len(rows) > CHOICES_LIMIT:
             return None
         listed = sorted(((str(getattr(row, self.relation.target_key)), str(row)) for row in rows), key=lambda c: c[1])
-        return listed if self.flags.required else [("", "—"), *listed]
+        return [placeholder(self), *listed]
 
     def widget(self, field: Field, **kwargs: Any) -> Markup:  # type: ignore[override]
         choices = field.choices()
         if choices is None:
             return TextInput()(field, **kwargs)
         return render_select(field, choices, **kwargs)
+
+
+def placeholder(field: Field) -> tuple[str, str]:
+    """The empty first option: a prompt when a choice is required, a dash when not."""
+    return ("", f"Choose a {field.label.text.lower()}…" if field.flags.required else "—")
 
 
 def render_select(field: Field, choices: list[tuple[str, str]], **kwargs: Any) -> Markup:

@@ -6,7 +6,7 @@ from webapp.admin.registry import Options
 from webapp.models.demo import Category, Employee, Expense, Hero, Shift, Team, User, UserData
 
 OPTIONS: dict[type, Options] = {
-    Hero: Options(default_order=("name", "id")),
+    Hero: Options(label_plural="heroes", default_order=("name", "id")),
     Team: Options(default_order=("name",)),
     User: Options(default_order=("email",)),
     Category: Options(label_plural="categories", default_order=("name",)),
