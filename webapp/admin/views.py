@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
-from webapp.admin import checks, keys, queries, site
+from webapp.admin import checks, keys, queries, site, versions
 from webapp.admin.forms import form_class, form_columns, populate
 from webapp.admin.integrity import Problem, quote
 from webapp.admin.registry import ModelAdmin
@@ -78,12 +78,15 @@ def create_view(entry: ModelAdmin) -> ResponseReturnValue:
 
 
 def edit_view(entry: ModelAdmin, key: str) -> ResponseReturnValue:
-    """Validate the changes to one row, check them, and flush."""
-    row = load_row(entry, key)
+    """Validate the changes to one row, refuse them if the row changed meanwhile, and flush."""
+    row = load_row(entry, key, lock=request.method == "POST")
     form = form_class(entry, False)(obj=row)
     problems: list[Problem] = []
+    seen = versions.submitted() if request.method == "POST" else None
+    conflicts: list[versions.Change] = []
     if form.validate_on_submit():
-        problems = checks.conflicts(entry, values_of(entry, form, False), row)
+        conflicts = versions.changes(entry, seen, row)
+        problems = [stale(entry, row)] if conflicts else checks.conflicts(entry, values_of(entry, form, False), row)
         if not problems:
             populate(entry, form, row, False)
             if (problem := flush_or_explain(entry, row)) is None:
@@ -92,16 +95,21 @@ def edit_view(entry: ModelAdmin, key: str) -> ResponseReturnValue:
             problems = [problem]
             row = load_row(entry, key)  # the rollback expired it; show the row as stored
     attach(form, problems)
-    return render(entry, "form.html", form=form, row=row), status_of(form, problems)
+    # After a conflict the user has seen the new values, so saving again applies theirs on
+    # top; after any other failure, keep the version they opened so a later change still counts.
+    version = seen if seen is not None and not conflicts else versions.snapshot(entry, row)
+    context = {"form": form, "row": row, "version": versions.token(version), "conflicts": conflicts}
+    return render(entry, "form.html", **context), status_of(form, problems)
 
 
 def delete_view(entry: ModelAdmin, key: str) -> ResponseReturnValue:
     """Confirm with what depends on the row (GET); delete unless something blocks it (POST)."""
-    row = load_row(entry, key)
+    row = load_row(entry, key, lock=request.method == "POST")
     form = FlaskForm()
     dependents = queries.dependents_of(entry, row)
     if form.validate_on_submit():
-        problem = blocked(entry, row, dependents)
+        changed = versions.changes(entry, versions.submitted(), row)
+        problem = stale(entry, row) if changed else blocked(entry, row, dependents)
         if problem is None:
             label = str(row)
             db.session.delete(row)
@@ -113,8 +121,10 @@ def delete_view(entry: ModelAdmin, key: str) -> ResponseReturnValue:
             dependents = queries.dependents_of(entry, row)  # someone added a reference meanwhile
             problem = blocked(entry, row, dependents) or problem
         flash(problem.message, "error")
-        return render(entry, "delete.html", row=row, dependents=dependents, form=form), problem.status
-    return render(entry, "delete.html", row=row, dependents=dependents, form=form)
+        context = {"row": row, "dependents": dependents, "form": form}
+        return render(entry, "delete.html", version=versions.token(versions.snapshot(entry, row)), **context), problem.status
+    version = versions.token(versions.snapshot(entry, row))
+    return render(entry, "delete.html", row=row, dependents=dependents, form=form, version=version)
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -125,11 +135,13 @@ def render(entry: ModelAdmin, name: str, **context: Any) -> str:
     return render_template([f"admin/{entry.slug}/{name}", f"admin/{name}"], entry=entry, **context)
 
 
-def load_row(entry: ModelAdmin, key: str) -> Any:
-    """Fetch the row a URL names, or answer 404."""
+def load_row(entry: ModelAdmin, key: str, lock: bool = False) -> Any:
+    """Fetch the row a URL names, or answer 404; ``lock`` holds it until the request ends."""
     columns = [entry.column(name).column for name in entry.primary_key]
     values = keys.decode(key, columns)
-    row = None if values is None else db.session.get(entry.model, values)
+    # FOR UPDATE makes "compare the version, then write" atomic on PostgreSQL and MariaDB;
+    # SQLite's writing requests already hold the database's write lock (BEGIN IMMEDIATE).
+    row = None if values is None else db.session.get(entry.model, values, with_for_update=lock or None)
     if row is None:
         abort(404, f"There is no {entry.label} with the key {quote(key)}.")
     return row
@@ -155,6 +167,14 @@ def status_of(form: FlaskForm, problems: list[Problem]) -> int:
     if problems:
         return max(problem.status for problem in problems)
     return 422 if form.errors else 200
+
+
+def stale(entry: ModelAdmin, row: Any) -> Problem:
+    """The sentence for a row that someone else changed after this page was opened."""
+    return Problem(
+        f"Someone else changed this {entry.label} after you opened this page. Nothing was saved: "
+        "review their values, then save again to apply yours on top."
+    )
 
 
 def blocked(entry: ModelAdmin, row: Any, dependents: list[queries.Dependents]) -> Problem | None:
