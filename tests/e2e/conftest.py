@@ -1,0 +1,243 @@
+"""A live server on a free port and Debian's Chromium, for the end-to-end suite.
+
+The server is the real app in a subprocess (``flask --app webapp run``) with CSRF on, on the
+run's database (``--db``). Every test starts from freshly seeded demo data and reads what it
+saved back through its own engine, never the server's session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page
+from sqlalchemy import Engine, RowMapping, create_engine, text
+
+from webapp import create_app, demo
+from webapp.extensions import db
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_KEY = "e2e-secret-key"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+START_TIMEOUT = 20.0
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """``flask --app webapp run`` in a subprocess, on its own port and log file."""
+
+    def __init__(self, database_url: str, log_path: Path, **settings: Any) -> None:
+        self.database_url = database_url
+        self.log_path = log_path
+        self.settings = settings
+        self.url = ""
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: TextIO | None = None
+
+    def environment(self) -> dict[str, str]:
+        """The server's environment: this one without Flask's own switches, plus the app's."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "WEBAPP_"))}
+        env["WEBAPP_DATABASE_URL"] = self.database_url
+        env["WEBAPP_SECRET_KEY"] = SECRET_KEY
+        env.update({f"WEBAPP_{name.upper()}": str(value) for name, value in self.settings.items()})
+        return env
+
+    def start(self) -> None:
+        """Start the server and wait until GET /healthz answers 200."""
+        self._log = self.log_path.open("a")
+        for _attempt in range(3):  # another process may take the free port before flask binds it
+            port = free_port()
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "webapp", "run", "--port", str(port)],
+                cwd=ROOT,
+                env=self.environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+            )
+            self.url = f"http://127.0.0.1:{port}"
+            if self._wait_until_healthy():
+                return
+            self.stop()
+            self._log = self.log_path.open("a")
+        self._log.close()
+        raise RuntimeError(f"the live server did not start; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}")
+
+    def _wait_until_healthy(self) -> bool:
+        """Poll /healthz; False if the process exits first or time runs out."""
+        assert self._process is not None
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return True
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.05)
+        return False
+
+    def stop(self) -> None:
+        """Stop the server and wait for it, so nothing is left running or open."""
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.terminate()
+                try:
+                    self._process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self._process.kill()
+                    self._process.wait()
+            self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+class Database:
+    """The run's database seen from outside the server: reseed it, read it back, change it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url)
+        # An app that is never served: only its setup code, to reseed the demo tables.
+        self._app: Flask = create_app(
+            {"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "SETUP_DATABASE": False, "TESTING": True}
+        )
+
+    def reseed(self) -> None:
+        """Drop the demo tables, create them again and fill them with the demo rows."""
+        with self._app.app_context():
+            demo.setup(reset=True)
+            db.session.remove()
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        """One value, read on a fresh connection."""
+        with self.engine.connect() as connection:
+            return connection.execute(text(sql), params).scalar()
+
+    def column(self, sql: str, **params: Any) -> list[Any]:
+        """The first column of every row, read on a fresh connection."""
+        with self.engine.connect() as connection:
+            return list(connection.execute(text(sql), params).scalars())
+
+    def rows(self, sql: str, **params: Any) -> list[RowMapping]:
+        """Every row as a mapping, read on a fresh connection."""
+        with self.engine.connect() as connection:
+            return list(connection.execute(text(sql), params).mappings())
+
+    def execute(self, sql: str, **params: Any) -> None:
+        """Change the database behind the server's back, committed at once."""
+        with self.engine.begin() as connection:
+            connection.execute(text(sql), params)
+
+    def close(self) -> None:
+        """Release every connection of the reader and of the reseeding app."""
+        self.engine.dispose()
+        with self._app.app_context():
+            db.engine.dispose()
+
+
+def start_server(database_url: str, tmp_path_factory: pytest.TempPathFactory, **settings: Any) -> LiveServer:
+    """Start a live server whose output goes to a log file in the run's temp directory."""
+    server = LiveServer(database_url, tmp_path_factory.mktemp("server") / "server.log", **settings)
+    server.start()
+    return server
+
+
+# --- the server, the database and the browser -----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database(database_url: str) -> Iterator[Database]:
+    """The database every live server of this run serves (``--db`` picks the backend)."""
+    database = Database(database_url)
+    database.reseed()  # so the server starts on the demo data, whatever ran before
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real app served on a free port for the whole run, CSRF on."""
+    server = start_server(database.url, tmp_path_factory)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(live_server: LiveServer) -> LiveServer:
+    """The server a test's pages come from; a module may override it (say, with other settings)."""
+    return live_server
+
+
+@pytest.fixture(autouse=True)
+def seeded(server: LiveServer, database: Database) -> Database:
+    """Start every test on the demo data, whatever the previous test saved."""
+    database.reseed()
+    return database
+
+
+@pytest.fixture
+def base_url(server: LiveServer) -> str:
+    """The live server's address; ``page.goto("/admin/")`` is relative to it."""
+    return server.url
+
+
+@pytest.fixture
+def browser_context_args(base_url: str) -> dict[str, Any]:
+    """Every browser context talks to the live server, in English."""
+    return {"base_url": base_url, "locale": "en-US"}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> Mapping[str, Any]:
+    """Debian's Chromium, headless; Playwright never downloads a browser here."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("install Debian's chromium package to run the browser tests (make chromium)")
+    return {"executable_path": executable, "args": CHROMIUM_ARGS}
+
+
+# --- acting like a user ---------------------------------------------------------------
+
+
+class Submit:
+    """Press a form's button and answer the status of the POST it sends."""
+
+    def __call__(self, page: Page, button: str = "Save") -> int:
+        with page.expect_response(lambda response: response.request.method == "POST") as posted:
+            page.get_by_role("button", name=button, exact=True).click()
+        page.wait_for_load_state()
+        return posted.value.status
+
+
+@pytest.fixture
+def submit() -> Submit:
+    """``submit(page)`` presses Save (or the named button) and returns the POST's status."""
+    return Submit()
