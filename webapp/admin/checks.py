@@ -42,13 +42,23 @@ def duplicates(entry: ModelAdmin, values: Mapping[str, Any], current: Any | None
         wanted = tuple(values.get(key, getattr(current, key, None)) for key in keys)
         if any(value is None for value in wanted):
             continue  # NULLs never collide
-        same = and_(*(getattr(entry.model, key) == value for key, value in zip(keys, wanted)))
-        query = exists().where(same)
-        if current is not None:
-            query = query.where(not_(_is_row(entry, current)))
-        if db.session.scalar(select(query)):
-            problems.append(Problem(unique_sentence(entry, keys, wanted), keys[0]))
+        stored = holder(entry, keys, wanted, current)
+        if stored is not None:
+            problems.append(Problem(unique_sentence(entry, keys, wanted, stored), keys[0]))
     return problems
+
+
+def holder(
+    entry: ModelAdmin, keys: tuple[str, ...], values: tuple[Any, ...], current: Any | None = None
+) -> tuple[Any, ...] | None:
+    """The stored ``keys`` of a row (not ``current``) the database counts as having ``values``."""
+    # Compared by the database, not Python: MariaDB's collations make "Alice" equal "alice".
+    same = and_(*(getattr(entry.model, key) == value for key, value in zip(keys, values)))
+    query = select(*(getattr(entry.model, key) for key in keys)).where(same).limit(1)
+    if current is not None:
+        query = query.where(not_(_is_row(entry, current)))
+    found = db.session.execute(query).first()
+    return None if found is None else tuple(found)
 
 
 def _is_row(entry: ModelAdmin, row: Any) -> Any:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import enum
+import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, String, Table
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy import CheckConstraint, Integer, Numeric, String, Table
+from sqlalchemy.exc import DataError, DBAPIError, StatementError
 
+from webapp.admin.introspect import ColumnInfo, integer_range
 from webapp.admin.registry import ModelAdmin
 
 
@@ -61,21 +64,31 @@ POSTGRESQL = {
     "23502": Kind.NOT_NULL,
     "23514": Kind.CHECK,
     "22001": Kind.TOO_LONG,
-    "22003": Kind.OUT_OF_RANGE,
-    "22008": Kind.OUT_OF_RANGE,
+    "22003": Kind.OUT_OF_RANGE,  # numeric_value_out_of_range: integer and numeric overflow
+    "22008": Kind.OUT_OF_RANGE,  # datetime_field_overflow
 }
 MARIADB = {
     1062: Kind.UNIQUE,
-    1451: Kind.FOREIGN_KEY,
-    1452: Kind.FOREIGN_KEY,
+    1451: Kind.FOREIGN_KEY,  # a parent row still has children
+    1452: Kind.FOREIGN_KEY,  # a child row names a missing parent
+    1216: Kind.FOREIGN_KEY,
+    1217: Kind.FOREIGN_KEY,
     1048: Kind.NOT_NULL,
-    4025: Kind.CHECK,
-    3819: Kind.CHECK,
+    1364: Kind.NOT_NULL,  # "Field 'x' doesn't have a default value"
+    4025: Kind.CHECK,  # MariaDB reports CHECK as an OperationalError
+    3819: Kind.CHECK,  # MySQL's number for the same
     1406: Kind.TOO_LONG,
     1264: Kind.OUT_OF_RANGE,
-    1366: Kind.BAD_VALUE,
-    1292: Kind.BAD_VALUE,
+    1690: Kind.OUT_OF_RANGE,
+    1265: Kind.BAD_VALUE,  # data truncated
+    1292: Kind.BAD_VALUE,  # incorrect date/time value
+    1366: Kind.BAD_VALUE,  # incorrect integer/decimal/string value
+    1300: Kind.BAD_VALUE,  # invalid character string
 }
+# What PyMySQL raises, before sending, for a float the server cannot store (inf, nan).
+MYSQL_REFUSED_FLOAT = "can not be used with MySQL"
+# A quoted identifier, possibly qualified: `db`.`table`.`column` or 'column'.
+QUOTED = r"(?:[`'][^`']+[`']\.)*[`']([^`']+)[`']"
 
 
 def classify(exc: BaseException) -> Violation | None:
@@ -86,12 +99,16 @@ def classify(exc: BaseException) -> Violation | None:
     name = getattr(orig, "sqlite_errorname", None)
     if name is not None:
         return _sqlite(name, str(orig))
+    args = getattr(orig, "args", ())
+    # PyMySQL errors carry (errno, message); check them before ``sqlstate``, which
+    # PyMySQL also sets, but only to the coarse class (23000 for every integrity error).
+    if isinstance(exc, DBAPIError) and args and isinstance(args[0], int):
+        return _mariadb(args[0], str(args[1]) if len(args) > 1 else "")
     sqlstate = getattr(orig, "sqlstate", None)
-    if sqlstate is not None:
+    if sqlstate:
         return _postgresql(sqlstate, orig)
-    if isinstance(exc, DBAPIError) and orig is not None and orig.args and isinstance(orig.args[0], int):
-        return _mariadb(orig.args[0], str(orig.args[1]) if len(orig.args) > 1 else "")
-    if isinstance(exc, DBAPIError) and sqlstate is None and "NUL" in str(orig):
+    if isinstance(exc, DataError) or (isinstance(exc, DBAPIError) and MYSQL_REFUSED_FLOAT in str(orig)):
+        # Refused by the driver, not the server: psycopg for NUL bytes, PyMySQL for inf/nan.
         return Violation(Kind.BAD_VALUE)
     return None
 
@@ -113,6 +130,7 @@ def _postgresql(sqlstate: str, orig: Any) -> Violation | None:
     """PostgreSQL gives a SQLSTATE and, in its diagnostics, the constraint or column."""
     kind = POSTGRESQL.get(sqlstate)
     if kind is None:
+        # Class 22 is "data exception": invalid text for a type, bad encoding, and so on.
         return Violation(Kind.BAD_VALUE) if sqlstate.startswith("22") else None
     diag = getattr(orig, "diag", None)
     column = getattr(diag, "column_name", None)
@@ -120,16 +138,17 @@ def _postgresql(sqlstate: str, orig: Any) -> Violation | None:
 
 
 def _mariadb(errno: int, message: str) -> Violation | None:
-    """MariaDB gives an errno; names sit in its message, quoted."""
+    """MariaDB gives an errno; names sit in its message, quoted and sometimes qualified."""
     kind = MARIADB.get(errno)
     if kind is None:
         return None
-    constraint = re.search(r"(?:for key|CONSTRAINT) [`'](?:[^`']*\.)?([^`']+)[`']", message)
-    column = re.search(r"[Cc]olumn [`']([^`']+)[`']", message)
+    # The last match wins: a duplicate value quoted earlier in the message may contain anything.
+    constraints = re.findall(rf"(?:for key|CONSTRAINT) {QUOTED}", message)
+    columns = re.findall(rf"(?:[Cc]olumn|Field) {QUOTED}", message)
     return Violation(
         kind,
-        (column.group(1),) if column else (),
-        constraint.group(1) if constraint else None,
+        (columns[-1],) if columns else (),
+        constraints[-1].rpartition(".")[2] if constraints else None,
     )
 
 
@@ -141,11 +160,39 @@ def quote(value: Any) -> str:
     return f"“{value}”"
 
 
-def unique_sentence(entry: ModelAdmin, keys: tuple[str, ...], values: tuple[Any, ...]) -> str:
-    """«A user with email “alice@example.com” already exists.»"""
-    parts = " and ".join(f"{entry.column(key).label.lower()} {quote(show(value))}" for key, value in zip(keys, values))
-    article = "An" if entry.label[:1].lower() in "aeiou" else "A"
-    return f"{article} {entry.label} with {parts} already exists."
+def unique_sentence(
+    entry: ModelAdmin, keys: tuple[str, ...], values: tuple[Any, ...], stored: tuple[Any, ...] | None = None
+) -> str:
+    """«A user with email “alice@example.com” already exists.», with the stored spelling."""
+    stored = values if stored is None else stored
+    parts = " and ".join(f"{entry.column(key).label.lower()} {quote(show(value))}" for key, value in zip(keys, stored))
+    sentence = f"{article(entry.label)} {entry.label} with {parts} already exists."
+    for key, typed, kept in zip(keys, values, stored):
+        if isinstance(typed, str) and isinstance(kept, str) and typed != kept:
+            # MariaDB's default collations compare text ignoring case, accents and
+            # trailing spaces: say so, or the refusal of a "different" value is a riddle.
+            label = entry.column(key).label.lower()
+            return f"{sentence} The database counts {quote(typed)} as the same {label}: {_ignored(typed, kept)}."
+    return sentence
+
+
+def _ignored(typed: str, kept: str) -> str:
+    """Say which differences between two equal-to-the-database texts it ignored."""
+    ignored = []
+    if typed.rstrip(" ") != typed or kept.rstrip(" ") != kept:
+        ignored.append("trailing spaces")
+    typed, kept = typed.rstrip(" "), kept.rstrip(" ")
+    if typed != kept:
+        ignored.insert(0, "case" if typed.casefold() == kept.casefold() else "case and accents")
+    return f"it compares text ignoring {' and '.join(ignored)}"
+
+
+def article(noun: str) -> str:
+    """«a» or «an» for ``noun``: by its sound, so «a user», «an expense», «an hour»."""
+    word = noun.lower()
+    if word.startswith(("uni", "use", "usu", "uti", "eu", "one", "once")):
+        return "A"
+    return "An" if word.startswith(("a", "e", "i", "o", "u", "hour", "honest")) else "A"
 
 
 def missing_sentence(label: str, value: Any) -> str:
@@ -165,21 +212,55 @@ def explain(violation: Violation, entry: ModelAdmin, row: Any) -> Problem:
     status = 409 if violation.kind in CONFLICTS else 422
     if violation.kind is Kind.UNIQUE:
         keys = keys or entry.primary_key
-        return Problem(unique_sentence(entry, keys, tuple(getattr(row, k) for k in keys)), keys[0])
+        values = tuple(getattr(row, k) for k in keys)
+        return Problem(unique_sentence(entry, keys, values, _stored(entry, keys, values)), keys[0])
     if violation.kind is Kind.FOREIGN_KEY:
         return _missing_related(entry, row, keys)
-    if violation.kind is Kind.NOT_NULL and keys:
-        return Problem(f"{entry.column(keys[0]).label} is required.", keys[0], status)
+    if violation.kind is Kind.NOT_NULL:
+        if keys:
+            return Problem(f"{entry.column(keys[0]).label} is required.", keys[0], status)
+        return Problem("A required value is missing. Fill in every required field and try again.", None, status)
     if violation.kind is Kind.CHECK:
         return _check(table, violation.constraint, entry)
-    if violation.kind is Kind.TOO_LONG:
-        keys = keys or _too_long(entry, row)
-        if keys:
-            length = entry.column(keys[0]).column.type.length  # type: ignore[attr-defined]
-            return Problem(f"{entry.column(keys[0]).label} is too long: enter at most {length} characters.", keys[0], 422)
+    return _bad_value(entry, row, keys)
+
+
+def _bad_value(entry: ModelAdmin, row: Any, keys: tuple[str, ...]) -> Problem:
+    """Name the field and the value the database could not store (PostgreSQL does not say)."""
+    candidates = [entry.column(key) for key in keys] or list(entry.columns)
+    for info in candidates:
+        sentence = unstorable(info, getattr(row, info.key, None))
+        if sentence is not None:
+            return Problem(sentence, info.key, 422)
     if keys:
         return Problem(f"{entry.column(keys[0]).label} cannot be stored by the database.", keys[0], 422)
-    return Problem("A value cannot be stored by the database. Check the fields and try again.", None, status)
+    return Problem("A value cannot be stored by the database. Check the fields and try again.", None, 422)
+
+
+def unstorable(info: ColumnInfo, value: Any) -> str | None:
+    """Why ``value`` cannot be stored in ``info``'s column on every backend, or None."""
+    kind, label = info.column.type, info.label
+    if isinstance(value, str):
+        if "\x00" in value:
+            return f"{label} cannot contain the NUL character. Remove it and try again."
+        if any("\ud800" <= char <= "\udfff" for char in value):
+            return f"{label} contains a character that is not valid text. Remove it and try again."
+        length = getattr(kind, "length", None)
+        if isinstance(kind, String) and length and len(value) > length:
+            return f"{label} is too long: enter at most {length} characters."
+    elif isinstance(value, bool):
+        return None  # a bool is an int, and always fits
+    elif isinstance(value, int) and isinstance(kind, Integer):
+        low, high = integer_range(kind)
+        if not low <= value <= high:
+            return f"{label} {value} is out of range: enter a whole number from {low} to {high}."
+    elif isinstance(value, (float, Decimal)) and not math.isfinite(value):
+        return f"{label} must be a finite number."
+    elif isinstance(value, (int, Decimal)) and isinstance(kind, Numeric) and kind.precision is not None:
+        allowed = kind.precision - (kind.scale or 0)
+        if abs(value) >= Decimal(10) ** allowed:
+            return f"{label} {value} is too large: enter at most {allowed} digits before the decimal point."
+    return None
 
 
 def _columns_of(violation: Violation, table: Table) -> tuple[str, ...]:
@@ -199,6 +280,13 @@ def _keys(entry: ModelAdmin, names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(by_name[name] for name in names if name in by_name)
 
 
+def _stored(entry: ModelAdmin, keys: tuple[str, ...], values: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The values as stored in the row the new one collided with, if it is still there."""
+    from webapp.admin.checks import holder  # a query; imported late to keep this module pure
+
+    return holder(entry, keys, values)
+
+
 def _missing_related(entry: ModelAdmin, row: Any, keys: tuple[str, ...]) -> Problem:
     """Name the foreign key whose related row is missing (SQLite does not say which)."""
     from webapp.admin.checks import missing_related  # a query; imported late to keep this module pure
@@ -216,14 +304,3 @@ def _check(table: Table, name: str | None, entry: ModelAdmin) -> Problem:
             message = constraint.info.get("message") or f"The values break the rule {quote(constraint.sqltext)}."
             return Problem(message, constraint.info.get("field"))
     return Problem("The values break a rule of the database. Check the fields and try again.")
-
-
-def _too_long(entry: ModelAdmin, row: Any) -> tuple[str, ...]:
-    """Find the text column whose value is longer than its declared length."""
-    for info in entry.columns:
-        length = getattr(info.column.type, "length", None)
-        value = getattr(row, info.key, None)
-        if isinstance(info.column.type, String) and length and isinstance(value, str) and len(value) > length:
-            return (info.key,)
-    return ()
-
