@@ -295,7 +295,8 @@ def form_columns(entry: ModelAdmin, creating: bool) -> list[ColumnInfo]:
 
 def editable_type(info: ColumnInfo) -> bool:
     """Whether the admin knows how to edit values of this column's type."""
-    return isinstance(info.column.type, (String, Integer, Numeric, Boolean, Date, DateTime, Time))
+    # Float is named apart: since SQLAlchemy 2.1 it is no longer a subclass of Numeric.
+    return isinstance(info.column.type, (String, Integer, Numeric, Float, Boolean, Date, DateTime, Time))
 
 
 def field_for(info: ColumnInfo, creating: bool) -> Field:
