@@ -10,7 +10,7 @@ from flask import Flask, redirect, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from webapp import admin, cli, config, demo, errors, extensions, unit_of_work
+from webapp import admin, cli, config, demo, errors, extensions, reflect, unit_of_work
 from webapp.admin import registry
 from webapp.extensions import db
 from webapp.models import admin as demo_admin
@@ -25,11 +25,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     extensions.init_app(app)
     unit_of_work.init_app(app)
     errors.init_app(app)
-    admin.init_app(app, registry.from_models(demo_admin.MODELS, demo_admin.OPTIONS))
+    with app.app_context():
+        chosen = reflect.chosen_models(app.config, db.engine)
+    if chosen is None:
+        admin.init_app(app, registry.from_models(demo_admin.MODELS, demo_admin.OPTIONS))
+    else:
+        admin.init_app(app, registry.from_models([model for model, _ in chosen], dict(chosen)))
     cli.init_app(app)
     app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
     app.add_url_rule("/healthz", "healthz", healthz)
-    if app.config["SETUP_DATABASE"]:
+    if app.config["SETUP_DATABASE"] and chosen is None:  # never create demo tables in someone's database
         with app.app_context():
             demo.setup()
     return app

@@ -27,6 +27,7 @@ class Options:
     search_columns: tuple[str, ...] | None = None  # defaults to the shown text columns
     default_order: tuple[str, ...] | None = None  # "col" or "-col"; defaults to the primary key
     labels: Mapping[str, str] = field(default_factory=dict)  # attribute key -> field label
+    read_only: str | None = None  # why rows cannot be written (a view, no primary key), shown on its pages
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: hashed by identity, so usable as a cache key
@@ -42,6 +43,7 @@ class ModelAdmin:
     list_columns: tuple[str, ...]
     search_columns: tuple[str, ...]
     default_order: tuple[str, ...]
+    read_only: str | None = None  # the reason, when rows can be read but not written
 
     def column(self, key: str) -> ColumnInfo:
         """Return the column with attribute key ``key``."""
@@ -87,6 +89,7 @@ def build(model: type, options: Options | None = None) -> ModelAdmin:
         list_columns=tuple(list_columns),
         search_columns=tuple(search_columns),
         default_order=tuple(default_order),
+        read_only=options.read_only,
     )
 
 

@@ -80,4 +80,6 @@ def display(value: Any) -> str:
         return str(value.value)
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"({len(value)} bytes)"  # binary data has no readable spelling
     return str(value)

@@ -33,7 +33,17 @@ def crud_blueprint(entry: ModelAdmin) -> Blueprint:
     bp.add_url_rule("/<key>/", "detail", bind(detail_view, entry))
     bp.add_url_rule("/<key>/edit", "edit", bind(edit_view, entry), methods=["GET", "POST"])
     bp.add_url_rule("/<key>/delete", "delete", bind(delete_view, entry), methods=["GET", "POST"])
+    bp.before_request(bind(refuse_writes, entry))
     return bp
+
+
+READ_ENDPOINTS = frozenset({"index", "detail", "export"})
+
+
+def refuse_writes(entry: ModelAdmin) -> None:
+    """Answer 403, with the reason, for any page that writes to a read-only table."""
+    if entry.read_only and (request.endpoint or "").rpartition(".")[2] not in READ_ENDPOINTS:
+        abort(403, entry.read_only)
 
 
 def bind(view: Callable[..., ResponseReturnValue], entry: ModelAdmin) -> Callable[..., ResponseReturnValue]:

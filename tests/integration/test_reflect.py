@@ -1,0 +1,144 @@
+"""A database the app never created: every table and view reflected and given the same pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, inspect
+
+from raw_schema import app_for, create, drop, rx_app  # noqa: F401 (rx_app is a fixture)
+from webapp.extensions import db
+
+Read = Callable[..., Any]
+
+
+def test_every_table_and_view_is_on_the_dashboard(rx_app: Flask, html: Any) -> None:
+    dashboard = html(rx_app.test_client().get("/admin/"))
+    assert dashboard.text("count-rx_employee") == "3"
+    assert dashboard.text("count-rx_assignment") == "3"
+    assert dashboard.text("count-rx_staff") == "3"
+    assert dashboard.all("action-create-rx_region")
+    assert dashboard.one("read-only-rx_log") and dashboard.one("read-only-rx_staff")
+    assert not dashboard.all("action-create-rx_log")
+
+
+def test_a_foreign_key_without_relationship_is_a_choice_of_related_rows(rx_app: Flask, html: Any) -> None:
+    form = html(rx_app.test_client().get("/admin/rx_employee/new"))
+    assert form.status == 200
+    region = form.control("region_code")
+    assert region.tag == "select"
+    options = {o.attrs["value"]: o.text for o in form.elements if o.tag == "option" and o.parent is region}
+    assert options["N/W"] == "North-west" and options["EU"] == "Europe"
+    manager = form.control("manager_id")  # the self-reference lists the table's own rows
+    labels = {o.text for o in form.elements if o.tag == "option" and o.parent is manager}
+    assert {"Ada", "Grace", "Linus"} <= labels
+    assert form.text("field-region_code").startswith("Region code")
+
+
+def test_create_and_edit_rows_of_a_reflected_table(rx_app: Flask, read_back: Read) -> None:
+    client = rx_app.test_client()
+    created = client.post(
+        "/admin/rx_employee/new",
+        data={"name": "Barbara", "email": "barbara@example.com", "region_code": "N/W", "manager_id": "2", "salary": "12.50"},
+    )
+    assert created.status_code == 303
+    key = read_back("SELECT id FROM rx_employee WHERE name = 'Barbara'")
+    assert created.headers["Location"].endswith(f"/admin/rx_employee/{key}/")
+    edited = client.post(
+        "/admin/rx_employee/3/edit", data={"name": "Linus", "region_code": "ASIA", "manager_id": "2", "salary": "3100"}
+    )
+    assert edited.status_code == 303
+    assert read_back("SELECT manager_id FROM rx_employee WHERE id = 3") == 2
+    assert read_back("SELECT region_code FROM rx_employee WHERE id = 3") == "ASIA"
+
+
+def test_string_and_composite_keys_address_rows(rx_app: Flask, html: Any, read_back: Read) -> None:
+    client = rx_app.test_client()
+    region = html(client.get("/admin/rx_region/N~2FW/"))
+    assert region.status == 200 and region.text("value-name") == "North-west"
+    assignment = html(client.get("/admin/rx_assignment/2,1/"))
+    assert assignment.status == 200 and assignment.text("value-role") == "dev"
+    assert client.get("/admin/rx_assignment/9,9/").status_code == 404
+    assert client.get("/admin/rx_assignment/2/").status_code == 404
+    saved = client.post("/admin/rx_assignment/2,1/edit", data={"role": "reviewer"})
+    assert saved.status_code == 303
+    assert read_back("SELECT role FROM rx_assignment WHERE employee_id = 2 AND project_id = 1") == "reviewer"
+
+
+def test_the_list_links_a_foreign_key_to_its_row(rx_app: Flask, html: Any) -> None:
+    listing = html(rx_app.test_client().get("/admin/rx_employee/?sort=id"))
+    rows = listing.all("row")
+    assert [row.attrs["data-key"] for row in rows] == ["1", "2", "3"]
+    links = [e for e in listing.elements if e.tag == "a" and e.attrs.get("href") == "/admin/rx_region/N~2FW/"]
+    assert links
+
+
+def test_tables_without_a_key_and_views_are_read_only(rx_app: Flask, html: Any, read_back: Read) -> None:
+    client = rx_app.test_client()
+    for slug in ("rx_log", "rx_staff"):
+        listing = html(client.get(f"/admin/{slug}/"))
+        assert listing.status == 200 and len(listing.all("row")) == 2 + (slug == "rx_staff")
+        refused = html(client.post(f"/admin/{slug}/new", data={"message": "x"}))
+        assert refused.status == 403
+        assert "read-only" in refused.text("error-message")
+    assert "no primary key" in html(client.get("/admin/rx_log/new")).text("error-message")
+    assert "view" in html(client.get("/admin/rx_staff/new")).text("error-message")
+    assert read_back("SELECT COUNT(*) FROM rx_log") == 2
+
+
+def test_columns_of_unknown_types_are_shown_read_only(rx_app: Flask, html: Any, read_back: Read) -> None:
+    client = rx_app.test_client()
+    detail = html(client.get("/admin/rx_employee/1/"))
+    assert detail.one("value-photo") and detail.one("value-extra")
+    form = html(client.get("/admin/rx_employee/1/edit"))
+    assert form.status == 200
+    assert not [e for e in form.elements if e.attrs.get("name") in ("photo", "extra")]
+    saved = client.post("/admin/rx_employee/1/edit", data={"name": "Ada L", "region_code": "EU", "salary": "5000"})
+    assert saved.status_code == 303
+    assert read_back("SELECT name FROM rx_employee WHERE id = 1") == "Ada L"
+
+
+def test_database_rules_are_explained_and_nothing_is_written(rx_app: Flask, html: Any, read_back: Read) -> None:
+    client = rx_app.test_client()
+    duplicate = html(client.post("/admin/rx_employee/new", data={"name": "A", "email": "ada@example.com", "region_code": "EU"}))
+    assert duplicate.status == 409
+    assert "ada@example.com" in " ".join(duplicate.errors())
+    negative = html(client.post("/admin/rx_employee/new", data={"name": "B", "region_code": "EU", "salary": "-1"}))
+    assert negative.status == 409
+    missing = html(client.post("/admin/rx_employee/new", data={"name": "C", "region_code": "XX"}))
+    assert missing.status in (409, 422)
+    assert read_back("SELECT COUNT(*) FROM rx_employee") == 3
+
+
+def test_reflecting_everything_creates_no_demo_tables(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'theirs.sqlite'}"
+    engine = create_engine(url)
+    create(engine)
+    app = app_for(url, REFLECT=True, SETUP_DATABASE=True)
+    with app.app_context():
+        slugs = {entry.slug for entry in app.extensions["webapp.admin"].values()}
+        db.engine.dispose()
+    assert slugs == {"rx_region", "rx_employee", "rx_project", "rx_assignment", "rx_log", "rx_staff"}
+    assert "hero" not in inspect(engine).get_table_names()
+    drop(engine)
+    engine.dispose()
+
+
+def test_models_names_a_module_of_the_users_own_models(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'mine.sqlite'}"
+    app = app_for(url, REFLECT=False, MODELS="my_models", SETUP_DATABASE=True)
+    with app.app_context():
+        slugs = {entry.slug for entry in app.extensions["webapp.admin"].values()}
+        tables = inspect(db.engine).get_table_names()
+        db.engine.dispose()
+    assert slugs == {"rx_note"}
+    assert "hero" not in tables
+
+
+def test_models_and_reflect_together_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not both"):
+        app_for(f"sqlite:///{tmp_path / 'x.sqlite'}", REFLECT=True, MODELS="my_models")
