@@ -19,6 +19,7 @@ from wtforms.validators import Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import NumberInput, TextInput, html_params
 
 from webapp.admin import keys
+from webapp.admin.integrity import article
 from webapp.admin.introspect import ColumnInfo, integer_range
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
@@ -204,7 +205,7 @@ class RelatedField(ParsedField):
         super().__init__(*args, **kwargs)
         self.relation = relation
         self.target_column = target_column
-        self.error = f"Enter the key of a {self.label.text.lower()}."
+        self.error = f"Enter the key of {a_label(self)}."
 
     def parse(self, text: str) -> Any:
         value = keys.typed(text, self.target_column)
@@ -230,7 +231,13 @@ class RelatedField(ParsedField):
 
 def placeholder(field: Field) -> tuple[str, str]:
     """The empty first option: a prompt when a choice is required, a dash when not."""
-    return ("", f"Choose a {field.label.text.lower()}…" if field.flags.required else "—")
+    return ("", f"Choose {a_label(field)}…" if field.flags.required else "—")
+
+
+def a_label(field: Field) -> str:
+    """«a category», «an employee»: the field's label as a common noun."""
+    noun = field.label.text.lower()
+    return f"{article(noun).lower()} {noun}"
 
 
 def render_select(field: Field, choices: list[tuple[str, str]], **kwargs: Any) -> Markup:

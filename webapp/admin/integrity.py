@@ -166,7 +166,7 @@ def unique_sentence(
     """«A user with email “alice@example.com” already exists.», with the stored spelling."""
     stored = values if stored is None else stored
     parts = " and ".join(f"{entry.column(key).label.lower()} {quote(show(value))}" for key, value in zip(keys, stored))
-    sentence = f"{article(entry.label)} {entry.label} with {parts} already exists."
+    sentence = f"{one_row(entry)} with {parts} already exists."
     for key, typed, kept in zip(keys, values, stored):
         if isinstance(typed, str) and isinstance(kept, str) and typed != kept:
             # MariaDB's default collations compare text ignoring case, accents and
@@ -185,6 +185,13 @@ def _ignored(typed: str, kept: str) -> str:
     if typed != kept:
         ignored.insert(0, "case" if typed.casefold() == kept.casefold() else "case and accents")
     return f"it compares text ignoring {' and '.join(ignored)}"
+
+
+def one_row(entry: ModelAdmin) -> str:
+    """«A user», «An expense»; a mass noun such as «User data» takes no article."""
+    if entry.label == entry.label_plural:
+        return entry.label[:1].upper() + entry.label[1:]
+    return f"{article(entry.label)} {entry.label}"
 
 
 def article(noun: str) -> str:
