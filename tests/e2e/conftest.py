@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -163,13 +163,6 @@ class Database:
             db.engine.dispose()
 
 
-def start_server(database_url: str, tmp_path_factory: pytest.TempPathFactory, **settings: Any) -> LiveServer:
-    """Start a live server whose output goes to a log file in the run's temp directory."""
-    server = LiveServer(database_url, tmp_path_factory.mktemp("server") / "server.log", **settings)
-    server.start()
-    return server
-
-
 # --- the server, the database and the browser -----------------------------------------
 
 
@@ -183,9 +176,29 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def live_server(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def start_server(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
+    """``start_server(per_page=2)``: a live server on the run's database with those settings.
+
+    Each server logs to a file in the run's temp directory; any still running at the end
+    of the run is stopped then.
+    """
+    started: list[LiveServer] = []
+
+    def start(**settings: Any) -> LiveServer:
+        server = LiveServer(database.url, tmp_path_factory.mktemp("server") / "server.log", **settings)
+        started.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(start_server: Callable[..., LiveServer]) -> Iterator[LiveServer]:
     """The real app served on a free port for the whole run, CSRF on."""
-    server = start_server(database.url, tmp_path_factory)
+    server = start_server()
     yield server
     server.stop()
 
