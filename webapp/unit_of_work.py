@@ -39,7 +39,8 @@ def flush_or_explain(entry: ModelAdmin, row: Any) -> Problem | None:
     with db.session.no_autoflush:
         # Keep what the user asked for: a rollback expires a persistent row's attributes.
         attempted = SimpleNamespace(**{info.key: getattr(row, info.key, None) for info in entry.columns})
-    g.unit_of_work = (entry, attempted)
+        deleting = str(row) if row in db.session.deleted else None  # a delete is refused in other words
+    g.unit_of_work = (entry, attempted, deleting)
     try:
         db.session.flush()
     except DATA_ERRORS as exc:
@@ -48,7 +49,7 @@ def flush_or_explain(entry: ModelAdmin, row: Any) -> Problem | None:
         if violation is None:
             raise
         log.info("flush refused for %s: %s", entry.slug, exc)  # the raw text stays in the log
-        return explain(violation, entry, attempted)
+        return explain(violation, entry, attempted, deleting)
     return None
 
 

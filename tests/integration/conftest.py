@@ -8,9 +8,12 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from flask import Flask
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
+
+from webapp.extensions import db
 
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
 
@@ -149,3 +152,34 @@ def read_row(database_url: str) -> Iterator[Callable[[type, Any], dict[str, Any]
 
     yield read
     engine.dispose()
+
+
+@pytest.fixture
+def budget_table(app: Flask) -> Iterator[Callable[..., None]]:
+    """Make a table the app's models do not know, with a foreign key to ``categories``.
+
+    The admin counts only the references its models declare, so only the database can
+    refuse a delete of a category this table refers to: at the DELETE, or at COMMIT when
+    the key is declared deferred.
+    """
+    created: list[bool] = []
+
+    def create(*category_ids: int, deferred: bool = False) -> None:
+        timing = " DEFERRABLE INITIALLY DEFERRED" if deferred else ""
+        with app.app_context():
+            db.session.execute(text(
+                "CREATE TABLE budget (id INTEGER NOT NULL PRIMARY KEY, category_id INTEGER NOT NULL,"
+                f" CONSTRAINT fk_budget_category FOREIGN KEY (category_id) REFERENCES categories (id){timing})"
+            ))
+            created.append(True)
+            for number, category in enumerate(category_ids, 1):
+                db.session.execute(text("INSERT INTO budget (id, category_id) VALUES (:id, :c)"), {"id": number,
+                                                                                                   "c": category})
+            db.session.commit()
+
+    yield create
+    if created:  # before the next reset drops categories, which this table refers to
+        with app.app_context():
+            db.session.execute(text("DROP TABLE budget"))
+            db.session.commit()
+            db.session.remove()

@@ -202,6 +202,11 @@ def article(noun: str) -> str:
     return "An" if word.startswith(("a", "e", "i", "o", "u", "hour", "honest")) else "A"
 
 
+def in_use_sentence(entry: ModelAdmin, label: str, referrers: str, verb: str) -> str:
+    """«Cannot delete category “Food”: 3 expenses refer to it.»"""
+    return f"Cannot delete {entry.label} {quote(label)}: {referrers} {verb} to it."
+
+
 def missing_sentence(label: str, value: Any) -> str:
     """«Category 9999 does not exist.»"""
     return f"{label} {show(value)} does not exist."
@@ -212,8 +217,11 @@ def show(value: Any) -> str:
     return str(getattr(value, "name", value)) if isinstance(value, enum.Enum) else str(value)
 
 
-def explain(violation: Violation, entry: ModelAdmin, row: Any) -> Problem:
-    """Write the sentence for ``violation`` raised while saving ``row`` of ``entry``."""
+def explain(violation: Violation, entry: ModelAdmin, row: Any, deleting: str | None = None) -> Problem:
+    """Write the sentence for ``violation`` raised while saving ``row`` of ``entry``.
+
+    ``deleting`` is the label of the row when the change was its delete.
+    """
     table: Table = entry.model.__table__
     keys = _keys(entry, _columns_of(violation, table))
     status = 409 if violation.kind in CONFLICTS else 422
@@ -222,6 +230,9 @@ def explain(violation: Violation, entry: ModelAdmin, row: Any) -> Problem:
         values = tuple(getattr(row, k) for k in keys)
         return Problem(unique_sentence(entry, keys, values, _stored(entry, keys, values)), keys[0])
     if violation.kind is Kind.FOREIGN_KEY:
+        if deleting is not None:
+            # The references the models declare were counted before the delete; these are others.
+            return Problem(in_use_sentence(entry, deleting, "rows of another table", "refer"))
         return _missing_related(entry, row, keys)
     if violation.kind is Kind.NOT_NULL:
         if keys:
