@@ -73,6 +73,8 @@ def _decode_part(part: str) -> str | None:
 
 def typed(text: str, column: Column[Any]) -> Any:
     """Convert key text to the column's Python type, or None if it cannot be one."""
+    if "\x00" in text:
+        return None  # no row holds NUL (forms refuse it), and PostgreSQL fails on it instead of not finding it
     kind = column.type
     if isinstance(kind, Enum):
         if kind.enum_class is not None:
