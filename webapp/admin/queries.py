@@ -1,22 +1,35 @@
-"""The queries behind the list, dashboard and delete pages."""
+"""The queries behind the list, dashboard and delete pages.
+
+A list page costs at most three statements, whatever its depth: a bounded count, at most one
+probe (the row before a page reached by number, or the end of a search's window), and the rows
+themselves with every shown foreign key's row joined in.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import PrimaryKeyConstraint, Select, UniqueConstraint, and_, func, or_, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import BadRequest
 
-from webapp.admin import introspect
+from webapp.admin import cursors, filters, introspect
+from webapp.admin.counting import Count, count_rows
+from webapp.admin.cursors import SortKey
+from webapp.admin.filters import Filter
 from webapp.admin.introspect import Dependent
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
 
 MAX_PAGE = 10**9
+# Rows one search page reads at most: a rare word answers in tens of milliseconds with
+# "searched this far; search further", instead of reading a million rows.
+SEARCH_WINDOW = 100_000
 
 
 @dataclass(frozen=True)
@@ -26,11 +39,27 @@ class ListParams:
     page: int = 1
     sort: tuple[str, ...] = ()  # "col" or "-col", shown columns only
     q: str = ""
+    filters: tuple[Filter, ...] = ()
+    after: str = ""  # a cursor: the rows after this one (keyset pagination)
+    before: str = ""  # a cursor: the rows before this one
+    last: int | None = None  # the page counted from the end (1 is the last page)
+    count_all: bool = False  # count exactly, however long it takes
 
     def query_string(self, **changes: Any) -> dict[str, Any]:
-        """The query string of this view with ``changes`` applied, defaults left out."""
-        params = {"page": self.page, "sort": ",".join(self.sort), "q": self.q, **changes}
-        return {key: value for key, value in params.items() if value not in ("", None, 1)}
+        """The query string of this view with ``changes`` applied; cursors only when given."""
+        params: dict[str, Any] = {"sort": ",".join(self.sort), "q": self.q}
+        params.update((item.name, item.raw) for item in self.filters)
+        params["count"] = "all" if self.count_all else ""
+        params["page"] = self.page if self.last is None else None
+        params.update(changes)
+        if params.get("page") == 1:
+            del params["page"]
+        return {key: value for key, value in params.items() if value not in ("", None)}
+
+    def hidden_fields(self, *leave_out: str) -> list[tuple[str, str]]:
+        """(name, value) pairs that keep this view's sort, search and filters in a GET form."""
+        pairs = [(name, str(value)) for name, value in self.query_string(page=None).items()]
+        return [(name, value) for name, value in pairs if name not in leave_out]
 
 
 @dataclass(frozen=True)
@@ -41,18 +70,52 @@ class Page:
     total: int
     params: ListParams
     per_page: int
+    count: Count = field(default_factory=lambda: Count(0, "exact"))
+    number: int | None = 1  # the page number, when known
+    from_end: int | None = None  # the page counted from the end, when that is what is known
+    links: Mapping[str, dict[str, Any]] = field(default_factory=dict)  # first, prev, next, last
+    search_stopped: bool = False  # the search read its window of rows and stopped
+    labels: Mapping[str, str] = field(default_factory=dict)  # filter name -> related row's label
+    entry: ModelAdmin | None = None
+    window: int = SEARCH_WINDOW
 
     @property
     def pages(self) -> int:
-        """How many pages the whole result spans (at least one)."""
+        """How many pages the counted rows span (at least one); a lower bound unless exact."""
         return max(1, math.ceil(self.total / self.per_page))
+
+    @functools.cached_property
+    def controls(self) -> list[filters.Control]:
+        """The filter form's controls."""
+        return [] if self.entry is None else filters.controls(self.entry)
+
+    @property
+    def control_names(self) -> list[str]:
+        """Every query-string name the filter form sets."""
+        return [name for control in self.controls for name in control.names]
+
+    @property
+    def cleared(self) -> dict[str, Any]:
+        """Query-string changes that remove every filter and go back to page 1."""
+        return {**{item.name: None for item in self.params.filters}, "page": 1}
+
+    @property
+    def indexed(self) -> frozenset[str]:
+        """Shown columns an index can sort by."""
+        return frozenset() if self.entry is None else indexed_columns(self.entry)
+
+    def describe(self, item: Filter) -> str:
+        """A short sentence for an active filter."""
+        assert self.entry is not None
+        return filters.describe(self.entry, item, self.labels.get(item.name))
 
 
 def parse_params(entry: ModelAdmin, args: Mapping[str, str]) -> ListParams:
     """Read and check the list's query string; anything malformed is a 400."""
-    raw_page = args.get("page", "1").strip() or "1"
-    if not raw_page.isascii() or not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
-        raise BadRequest(f"The page must be a whole number from 1 to {MAX_PAGE}.")
+    page = whole_number(args, "page") or 1
+    last = whole_number(args, "last")
+    if last is not None and args.get("page", "").strip():
+        raise BadRequest("Give either page or last, not both.")
     sort = tuple(part for part in args.get("sort", "").split(",") if part)
     for part in sort:
         if part.lstrip("-") not in entry.list_columns:
@@ -62,38 +125,249 @@ def parse_params(entry: ModelAdmin, args: Mapping[str, str]) -> ListParams:
     q = args.get("q", "").strip()
     if "\x00" in q:
         raise BadRequest("The search cannot contain a NUL character.")
-    return ListParams(int(raw_page), sort, q)
+    after, before = args.get("after", "").strip(), args.get("before", "").strip()
+    if after and before:
+        raise BadRequest("Give either after or before, not both.")
+    count = args.get("count", "").strip()
+    if count not in ("", "all"):
+        raise BadRequest("The count parameter takes only the value all.")
+    params = ListParams(page, sort, q, filters.parse(entry, args), after, before, last, count == "all")
+    if after or before:
+        cursors.decode(sort_keys(entry, params), after or before)  # a 400 before any query
+    return params
+
+
+def whole_number(args: Mapping[str, str], name: str) -> int | None:
+    """A page-like parameter from 1 to MAX_PAGE, None when absent; anything else is a 400."""
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise BadRequest(f"The {name} must be a whole number from 1 to {MAX_PAGE}.")
+    return int(raw)
+
+
+def sort_keys(entry: ModelAdmin, params: ListParams) -> tuple[SortKey, ...]:
+    """The sort keys of the list ``params`` asks for, the primary key last."""
+    return cursors.sort_keys(entry, params.sort or entry.default_order)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where a page starts: which way to read, from which row, skipping how many."""
+
+    backward: bool = False
+    boundary: tuple[Any, ...] | None = None  # read the rows after this one (before, backward)
+    skip: int = 0
+    take: int = 0
+    number: int | None = 1
+    from_end: int | None = None
+    past_end: bool = False
 
 
 def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
-    """Fetch one page of ``entry``'s rows, with related rows loaded in the same query."""
-    query = filtered(entry, select(entry.model), params)
-    total = db.session.scalar(filtered(entry, select(func.count()).select_from(entry.model), params)) or 0
-    query = query.order_by(*ordering(entry, params.sort or entry.default_order))
-    query = query.options(*eager(entry)).limit(per_page).offset((params.page - 1) * per_page)
-    return Page(list(db.session.scalars(query).unique()), total, params, per_page)
+    """Fetch one page of ``entry``'s rows: a bounded count, at most one probe, then the rows."""
+    sort = sort_keys(entry, params)
+    where = [filters.condition(entry, item) for item in params.filters]
+    match = matcher(entry, params.q)
+    total = count_rows(entry, where, match, params.count_all)
+    plan = plan_page(params, sort, total, per_page, match is not None)
+    rows, more, window_end = ([], False, None) if plan.past_end else fetch(entry, sort, where, match, plan)
+    return assemble(entry, params, sort, total, plan, rows, more, window_end, per_page)
+
+
+def plan_page(params: ListParams, sort: Sequence[SortKey], total: Count, per_page: int, searching: bool) -> Plan:
+    """Decide how to reach the page ``params`` names without reading the rows before it."""
+    number = params.page if params.last is None else None
+    if params.after or params.before:
+        boundary = cursors.decode(sort, params.after or params.before)
+        return Plan(bool(params.before), boundary, 0, per_page, number, params.last)
+    pages = max(1, math.ceil(total.value / per_page)) if total.exact else None
+    if params.last is not None:
+        if pages is None or searching:
+            return Plan(True, None, (params.last - 1) * per_page, per_page, None, params.last)
+        number = pages - params.last + 1
+        if number < 1:
+            return Plan(past_end=True, number=None, from_end=params.last)
+    assert number is not None
+    if pages is not None and number > pages:
+        return Plan(past_end=True, number=number)
+    if pages is not None and not searching and number - 1 > pages - number:
+        # Nearer the end: read backwards, skipping only the rows after this page. (A search
+        # reads forwards in windows, so its pages are always counted from the start.)
+        after_page = total.value - number * per_page
+        take = per_page if after_page >= 0 else total.value - (number - 1) * per_page
+        return Plan(True, None, max(0, after_page), take, number)
+    return Plan(False, None, (number - 1) * per_page, per_page, number)
+
+
+def fetch(
+    entry: ModelAdmin, sort: Sequence[SortKey], where: list[Any], match: Any | None, plan: Plan
+) -> tuple[list[Any], bool, tuple[Any, ...] | None]:
+    """The page's rows in list order, whether more lie beyond them, and a search's window end."""
+    order = cursors.flipped(sort) if plan.backward else tuple(sort)
+    conditions = list(where)
+    if plan.boundary is not None:
+        conditions.append(cursors.after(order, plan.boundary))
+    window_end, skip = None, plan.skip
+    if match is not None:
+        window_end = probe(entry, order, conditions, SEARCH_WINDOW - 1)
+        if window_end is not None:
+            conditions.append(cursors.up_to(order, window_end))
+        conditions.append(match(cursors_columns(entry)))
+    elif skip:
+        start = probe(entry, order, conditions, skip - 1)  # the last row before the page
+        if start is None:
+            return [], False, None
+        conditions.append(cursors.after(order, start))
+        skip = 0
+    query = select(entry.model).options(*eager(entry)).where(*conditions)
+    query = query.order_by(*cursors.order_by(order, dialect())).offset(skip or None).limit(plan.take + 1)
+    rows = list(db.session.scalars(query).unique())
+    more = len(rows) > plan.take
+    rows = rows[: plan.take]
+    if plan.backward:
+        rows.reverse()
+    return rows, more, window_end
+
+
+def probe(entry: ModelAdmin, order: Sequence[SortKey], conditions: list[Any], skip: int) -> tuple[Any, ...] | None:
+    """The sort values of the row ``skip`` rows in, read from the index alone where it can."""
+    query = select(*(key.column for key in order)).where(*conditions)
+    query = query.order_by(*cursors.order_by(order, dialect())).offset(skip or None).limit(1)
+    found = db.session.execute(query).first()
+    return None if found is None else tuple(found)
+
+
+def assemble(
+    entry: ModelAdmin,
+    params: ListParams,
+    sort: Sequence[SortKey],
+    total: Count,
+    plan: Plan,
+    rows: list[Any],
+    more: bool,
+    window_end: tuple[Any, ...] | None,
+    per_page: int,
+) -> Page:
+    """Work out the pager's links from what the fetch saw."""
+    cut = window_end is not None
+    started = plan.boundary is not None or plan.skip > 0
+    if plan.past_end:
+        before, beyond = True, False
+    elif plan.backward:
+        before, beyond = more or cut, started
+    else:
+        before, beyond = started or (plan.number or 1) > 1, more or cut
+    exact_pages = max(1, math.ceil(total.value / per_page)) if total.exact else None
+    links: dict[str, dict[str, Any]] = {}
+    if before:
+        links["first"] = params.query_string(page=1)
+        links["prev"] = previous_link(params, sort, plan, rows, window_end, exact_pages)
+    if beyond:
+        edge = rows[-1] if rows and (more or plan.backward or not cut) else None
+        token = cursors.encode(cursors.values_of(sort, edge) if edge is not None else window_end or ())
+        links["next"] = params.query_string(after=token, **numbered(plan, +1))
+        links["last"] = params.query_string(page=exact_pages) if exact_pages else params.query_string(page=None, last=1)
+    return Page(
+        rows,
+        total.value,
+        params,
+        per_page,
+        total,
+        plan.number,
+        plan.from_end,
+        links,
+        cut and not more and not plan.backward,
+        related_labels(entry, params, rows),
+        entry,
+    )
+
+
+def previous_link(
+    params: ListParams,
+    sort: Sequence[SortKey],
+    plan: Plan,
+    rows: list[Any],
+    window_end: tuple[Any, ...] | None,
+    exact_pages: int | None,
+) -> dict[str, Any]:
+    """The link to the page before this one: by cursor, or page 1 plainly."""
+    if plan.past_end or (not rows and window_end is None):
+        return params.query_string(page=exact_pages) if exact_pages else params.query_string(page=None, last=1)
+    if plan.number == 2 and plan.from_end is None:
+        return params.query_string(page=1)
+    values = cursors.values_of(sort, rows[0]) if rows else window_end
+    assert values is not None
+    return params.query_string(before=cursors.encode(values), **numbered(plan, -1))
+
+
+def numbered(plan: Plan, step: int) -> dict[str, Any]:
+    """The page number (or number from the end) of the page ``step`` away, when known."""
+    if plan.number is not None:
+        return {"page": plan.number + step}
+    if plan.from_end is not None and plan.from_end - step >= 1:
+        return {"page": None, "last": plan.from_end - step}
+    return {"page": None}
+
+
+def related_labels(entry: ModelAdmin, params: ListParams, rows: list[Any]) -> dict[str, str]:
+    """Labels of the rows a foreign key filter names, read from the loaded rows (no query)."""
+    labels = {}
+    for item in params.filters:
+        info = entry.column(item.key)
+        if item.lookup or info.relation is None or not info.relation.name or not rows:
+            continue
+        other = getattr(rows[0], info.relation.name)
+        if other is not None:
+            labels[item.name] = str(other)
+    return labels
+
+
+@functools.cache
+def indexed_columns(entry: ModelAdmin) -> frozenset[str]:
+    """Columns that lead an index (the primary key and unique ones included)."""
+    table = introspect.table_of(entry.model)
+    leading = {index.expressions[0] for index in table.indexes if index.expressions}
+    for constraint in table.constraints:
+        if isinstance(constraint, (PrimaryKeyConstraint, UniqueConstraint)) and len(constraint.columns):
+            leading.add(next(iter(constraint.columns)))
+    return frozenset(info.key for info in entry.columns if info.column in leading or info.column.unique)
+
+
+def matcher(entry: ModelAdmin, q: str) -> Any | None:
+    """A function of columns giving the search condition for ``q``, or None for no search."""
+    if not q or not entry.search_columns:
+        return None
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    def match(columns: Mapping[str, Any]) -> ColumnElement[bool]:
+        return or_(*(columns[key].ilike(pattern, escape="\\") for key in entry.search_columns))
+
+    return match
+
+
+def cursors_columns(entry: ModelAdmin) -> dict[str, Any]:
+    """The search columns as mapped attributes, keyed like :func:`matcher` expects."""
+    return {key: getattr(entry.model, key) for key in entry.search_columns}
+
+
+def dialect() -> str:
+    """The name of the database dialect the session talks to."""
+    return db.session.get_bind().dialect.name
 
 
 def filtered(entry: ModelAdmin, query: Select[Any], params: ListParams) -> Select[Any]:
-    """Apply the search of ``params`` to ``query``."""
-    if params.q and entry.search_columns:
-        pattern = "%" + params.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        matches = [getattr(entry.model, key).ilike(pattern, escape="\\") for key in entry.search_columns]
-        query = query.where(or_(*matches))
-    return query
+    """Apply the search and filters of ``params`` to ``query`` (unbounded: for exports)."""
+    match = matcher(entry, params.q)
+    if match is not None:
+        query = query.where(match(cursors_columns(entry)))
+    return query.where(*(filters.condition(entry, item) for item in params.filters))
 
 
 def ordering(entry: ModelAdmin, sort: tuple[str, ...]) -> list[Any]:
     """ORDER BY terms for ``sort``, with the primary key last so pages never overlap."""
-    terms, seen = [], set()
-    for part in (*sort, *entry.primary_key):
-        key = part.lstrip("-")
-        if key in seen:
-            continue
-        seen.add(key)
-        column = getattr(entry.model, key)
-        terms.append(column.desc() if part.startswith("-") else column.asc())
-    return terms
+    return cursors.order_by(cursors.sort_keys(entry, sort or entry.default_order), dialect())
 
 
 def eager(entry: ModelAdmin) -> list[Any]:

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
-from webapp.admin import checks, keys, queries, site, versions
+from webapp.admin import checks, keys, lookup, queries, site, versions
 from webapp.admin.forms import form_class, form_columns, populate
 from webapp.admin.integrity import Problem, quote
 from webapp.admin.registry import ModelAdmin
@@ -33,6 +33,7 @@ def crud_blueprint(entry: ModelAdmin) -> Blueprint:
     bp.add_url_rule("/<key>/", "detail", bind(detail_view, entry))
     bp.add_url_rule("/<key>/edit", "edit", bind(edit_view, entry), methods=["GET", "POST"])
     bp.add_url_rule("/<key>/delete", "delete", bind(delete_view, entry), methods=["GET", "POST"])
+    bp.add_url_rule("/lookup.json", "lookup", bind(lookup.lookup_view, entry))
     bp.before_request(bind(refuse_writes, entry))
     return bp
 

@@ -1,0 +1,301 @@
+"""List pages: a few statements whatever the page, keyset links, bounded counts and filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, insert
+
+from webapp.admin import counting
+from webapp.extensions import db
+from webapp.models import Category, Expense, Hero, User
+
+EXPENSES = 130  # with the seeded one: 131 rows, three pages of 50, or fourteen of 10
+CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|SET)\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def expenses(app: Flask) -> int:
+    """Add 3 users, 4 categories and 130 expenses (descriptions 'item 000' …); return the total."""
+    with app.app_context():
+        db.session.execute(insert(User), [{"id": 100 + i, "email": f"u{i}@example.com", "name": f"U{i}"} for i in range(3)])
+        db.session.execute(insert(Category), [{"id": 100 + i, "name": f"Cat {i}"} for i in range(4)])
+        db.session.execute(
+            insert(Expense),
+            [
+                {
+                    "user_id": 100 + i % 3,
+                    "category_id": 100 + i % 4,
+                    "description": f"item {i:03d}" + (" rare" if i == 77 else ""),
+                    "amount": Decimal(i % 10) + Decimal("0.25"),
+                    "date": dt.date(2020, 1, 1) + dt.timedelta(days=i // 2),
+                }
+                for i in range(EXPENSES)
+            ],
+        )
+        db.session.commit()
+        db.session.remove()
+    return EXPENSES + 1
+
+
+@pytest.fixture
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the app runs, transaction control and the sign-in check left out."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    internal = ("account", "session", "sign_in", "audit", "login")
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if CONTROL.match(statement):
+            return
+        tables = set(re.findall(r"\b(?:FROM|JOIN)\s+[`\"]?(\w+)", statement, re.IGNORECASE))
+        if tables and all(any(word in table for word in internal) for table in tables):
+            return  # who is signed in: checked on every page, not part of the list
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def get(client: FlaskClient, url: str, seen: list[str] | None = None) -> str:
+    """GET ``url``, expect a 200, and return the body (counting only this request's statements)."""
+    if seen is not None:
+        seen.clear()
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code, response.get_data(as_text=True)[:500])
+    return response.get_data(as_text=True)
+
+
+def text_of(body: str, name: str) -> str:
+    """The text of the first element with ``data-testid=name``, tags removed."""
+    match = re.search(rf'<(\w+)[^>]*data-testid="{re.escape(name)}"[^>]*>(.*?)</\1>', body, re.S)
+    assert match, f"no {name} on the page"
+    return " ".join(re.sub(r"<[^>]+>", "", match.group(2)).split())
+
+
+def href(body: str, name: str) -> str | None:
+    """The link of the element with ``data-testid=name``, unescaped, or None."""
+    match = re.search(rf'<a href="([^"]*)"[^>]*data-testid="{re.escape(name)}"', body)
+    return None if match is None else match.group(1).replace("&amp;", "&")
+
+
+def keys_of(body: str) -> list[str]:
+    """The data-key of every row, top to bottom."""
+    return re.findall(r'data-testid="row" data-key="([^"]*)"', body)
+
+
+def every_key(client: FlaskClient, url: str) -> list[str]:
+    """Follow page-next from ``url`` to the end and collect every row's key."""
+    found: list[str] = []
+    for _ in range(100):
+        body = get(client, url)
+        found += keys_of(body)
+        following = href(body, "page-next")
+        if following is None:
+            return found
+        url = following
+    raise AssertionError("the pager never ended")
+
+
+# --- statements per page -----------------------------------------------------------
+
+
+QUERIES = (
+    "", "?sort=-amount", "?sort=user_id,-date", "?q=item", "?q=rare", "?category_id=101",
+    "?amount__gte=3&amount__lte=5&date__gte=2020-01-10", "?page=3", "?page=9999", "?count=all", "?last=2",
+)
+
+
+def test_a_list_page_runs_at_most_three_statements(
+    app: Flask, client: FlaskClient, expenses: int, statements: list[str]
+) -> None:
+    for per_page in (1, 10, 50, 500):
+        app.config["PER_PAGE"] = per_page
+        for query in QUERIES:
+            body = get(client, f"/admin/expenses/{query}", statements)
+            assert len(statements) <= 3, (per_page, query, statements)
+            assert 'data-testid="list-count"' in body
+            following = href(body, "page-next")
+            if following:  # a keyset page deeper in the list costs the same
+                get(client, following, statements)
+                assert len(statements) <= 3, (per_page, following, statements)
+
+
+def test_statements_do_not_grow_with_foreign_key_columns(client: FlaskClient, expenses: int, statements: list[str]) -> None:
+    body = get(client, "/admin/expenses/", statements)
+    assert len(statements) <= 3, statements
+    assert 'data-testid="cell-user_id"' in body and 'data-testid="cell-category_id"' in body
+    assert "Cat 1" in body and "U2 &lt;u2@example.com&gt;" in body  # labels, joined in one statement
+
+
+# --- keyset pagination ---------------------------------------------------------------
+
+
+def test_next_and_previous_links_seek_by_key(app: Flask, client: FlaskClient, expenses: int) -> None:
+    app.config["PER_PAGE"] = 10
+    first = get(client, "/admin/expenses/?sort=-amount")
+    following = href(first, "page-next")
+    assert following is not None
+    query = parse_qs(urlsplit(following).query)
+    assert query["page"] == ["2"] and "after" in query and query["sort"] == ["-amount"]
+    second = get(client, following)
+    assert text_of(second, "page-info") == "Page 2 of 14"
+    assert href(second, "page-prev") == "/admin/expenses/?sort=-amount"  # page 1 needs no cursor
+    third = get(client, href(second, "page-next") or "")
+    back = href(third, "page-prev") or ""
+    assert "before=" in back and "page=2" in back
+    assert keys_of(get(client, back)) == keys_of(second)
+
+
+@pytest.mark.parametrize("sort", ["", "-amount", "amount", "user_id,-date", "description", "-date"])
+def test_following_next_visits_every_row_once_in_order(app: Flask, client: FlaskClient, expenses: int, sort: str) -> None:
+    app.config["PER_PAGE"] = 7
+    url = f"/admin/expenses/?sort={sort}" if sort else "/admin/expenses/"
+    found = every_key(client, url)
+    assert len(found) == expenses and len(set(found)) == expenses
+    app.config["PER_PAGE"] = 1000
+    assert keys_of(get(client, url)) == found  # the same order as one big page
+
+
+def test_keyset_handles_null_sort_values(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        db.session.execute(insert(Hero), [{"name": f"H{i:02d}", "secret_name": f"S{i}", "age": None if i % 3 else i} for i in range(20)])
+        db.session.commit()
+        db.session.remove()
+    app.config["PER_PAGE"] = 4
+    for sort in ("age", "-age", "team_id,-age"):
+        found = every_key(client, f"/admin/hero/?sort={sort}")
+        assert len(found) == 23 and len(set(found)) == 23, sort
+        app.config["PER_PAGE"] = 100
+        assert keys_of(get(client, f"/admin/hero/?sort={sort}")) == found, sort
+        app.config["PER_PAGE"] = 4
+
+
+def test_page_numbers_and_the_last_page_are_reached_without_walking(app: Flask, client: FlaskClient, expenses: int) -> None:
+    app.config["PER_PAGE"] = 10
+    everything = every_key(client, "/admin/expenses/")
+    for number in (1, 2, 7, 8, 13, 14):
+        body = get(client, f"/admin/expenses/?page={number}")
+        assert keys_of(body) == everything[(number - 1) * 10 : number * 10], number
+        assert text_of(body, "page-info") == f"Page {number} of 14"
+    assert keys_of(get(client, "/admin/expenses/?last=1")) == everything[130:]
+    body = get(client, "/admin/expenses/?page=15")
+    assert text_of(body, "list-empty") == "This page is past the last one."
+    assert href(body, "page-prev") == "/admin/expenses/?page=14"
+
+
+def test_bad_cursors_and_page_parameters_are_400(client: FlaskClient, expenses: int) -> None:
+    for query in ("after=nonsense", "after=1,2,3", "before=x~ZZ,1", "after=1&before=2", "page=2&last=1",
+                  "last=0", "last=x", "count=maybe", "page=-1", "sort=-amount&after=2020-01-01,5"):
+        assert client.get(f"/admin/expenses/?{query}").status_code == 400, query
+
+
+# --- bounded counts -------------------------------------------------------------------
+
+
+def test_small_lists_are_counted_exactly(client: FlaskClient, expenses: int) -> None:
+    body = get(client, "/admin/expenses/")
+    assert text_of(body, "list-count") == "131 expenses"
+    assert 'data-count-kind="exact"' in body and 'data-testid="count-exact"' not in body
+
+
+def test_a_count_past_its_budget_says_more_than(client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(counting, "COUNT_LIMIT", 20)
+    body = get(client, "/admin/expenses/?category_id=101")
+    assert text_of(body, "list-count").startswith("More than 20 expenses")  # filtered: no estimate
+    body = get(client, "/admin/expenses/")
+    kind = re.search(r'data-count-kind="(\w+)"', body).group(1)  # type: ignore[union-attr]
+    # PostgreSQL and MariaDB may estimate from their statistics instead.
+    assert kind in ("more", "estimate")
+    assert text_of(body, "page-info").startswith("Page 1 of")
+    exact = href(body, "count-exact")
+    assert exact is not None and "count=all" in exact
+    body = get(client, exact)
+    assert text_of(body, "list-count").startswith("131 expenses")
+    assert text_of(body, "page-info") == "Page 1 of 3"
+
+
+def test_a_search_counts_in_a_bounded_sample(client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(counting, "COUNT_LIMIT", 40)
+    body = get(client, "/admin/expenses/?q=item")
+    assert text_of(body, "list-count").startswith("At least 40 expenses matching “item” (counted in the first 40 read)")
+    body = get(client, "/admin/expenses/?q=item&count=all")
+    assert text_of(body, "list-count").startswith("130 expenses matching “item”")
+
+
+def test_a_rare_search_stops_at_its_window_and_offers_to_go_on(
+    app: Flask, client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webapp.admin import queries
+
+    monkeypatch.setattr(queries, "SEARCH_WINDOW", 30)
+    app.config["PER_PAGE"] = 10
+    body = get(client, "/admin/expenses/?q=rare")
+    assert 'data-testid="search-window"' in body and keys_of(body) == []
+    found = []
+    url: str | None = "/admin/expenses/?q=rare"
+    for _ in range(10):  # 131 rows, 30 a window: the match turns up within five pages
+        body = get(client, url or "")
+        found += keys_of(body)
+        url = href(body, "page-next")
+        if url is None:
+            break
+    assert len(found) == 1 and url is None
+
+
+# --- filters ------------------------------------------------------------------------
+
+
+def test_filters_narrow_the_list_and_are_described(client: FlaskClient, expenses: int) -> None:
+    body = get(client, "/admin/expenses/?category_id=101&amount__gte=3&amount__lte=5.25")
+    rows = keys_of(body)
+    assert rows and len(rows) == len([i for i in range(EXPENSES) if i % 4 == 1 and 3 <= i % 10 <= 5])
+    labels = re.findall(r'data-testid="active-filter" data-filter="([^"]+)">([^<]*)', body)
+    assert [(name, " ".join(text.split())) for name, text in labels] == [
+        ("category_id", "Category is Cat 1"), ("amount__gte", "Amount ≥ 3"), ("amount__lte", "Amount ≤ 5.25")
+    ]
+    removed = href(body, "remove-filter-category_id") or ""
+    assert "category_id" not in removed and "amount__gte=3" in removed
+
+
+def test_date_and_null_filters(client: FlaskClient, expenses: int) -> None:
+    body = get(client, "/admin/expenses/?date__gte=2020-01-05&date__lte=2020-01-05")
+    assert len(keys_of(body)) == 2
+    assert len(keys_of(get(client, "/admin/hero/?team_id__isnull=true"))) == 1
+    assert len(keys_of(get(client, "/admin/hero/?team_id__isnull=false"))) == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["category_id=abc", "amount__gte=lots", "date__lte=2020-13-01", "description__gte=a", "nope__gte=1",
+     "amount__like=1", "user_id__isnull=perhaps", "amount__gte=NaN"],
+)
+def test_malformed_filters_are_400_with_a_sentence(client: FlaskClient, expenses: int, query: str) -> None:
+    response = client.get(f"/admin/expenses/?{query}")
+    assert response.status_code == 400, query
+
+
+def test_the_filter_form_keeps_search_and_sort(client: FlaskClient, expenses: int) -> None:
+    body = get(client, "/admin/expenses/?q=item&sort=-amount&category_id=102")
+    form = body[body.index('data-testid="filter-form"') :]
+    form = form[: form.index("</form>")]
+    assert 'name="q" value="item"' in form and 'name="sort" value="-amount"' in form
+    assert 'name="category_id" value="102"' in form
+    assert 'data-lookup="/admin/categories/lookup.json?field=id"' in form
+
+
+def test_sort_links_say_which_columns_have_no_index(client: FlaskClient, expenses: int) -> None:
+    body = get(client, "/admin/expenses/")
+    indexed = dict(re.findall(r'data-testid="sort-(\w+)" data-indexed="(\w+)"', body))
+    assert indexed == {"id": "true", "user_id": "true", "category_id": "true", "description": "false",
+                       "amount": "true", "date": "true"}

@@ -1,0 +1,163 @@
+"""Keyset pagination: the sort keys of a list, cursors over them, and the seek condition."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Float, String, Time, and_, false, not_, or_
+from sqlalchemy.sql.elements import ColumnElement
+from werkzeug.exceptions import BadRequest
+
+from webapp.admin import keys
+from webapp.admin.registry import ModelAdmin
+
+NULL = "!"  # a cursor part for NULL; keys.encode writes "!" as "~21", so it cannot collide
+TEXT = Column("text", String())  # makes keys.decode hand back the decoded text untouched
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One ORDER BY term: a column and its direction; NULL sorts before every value."""
+
+    key: str
+    column: Any  # the mapped attribute
+    descending: bool
+    nullable: bool
+    table_column: Column[Any]
+
+    def flipped(self) -> SortKey:
+        """The same key in the opposite direction, to read a list backwards."""
+        return SortKey(self.key, self.column, not self.descending, self.nullable, self.table_column)
+
+
+def sort_keys(entry: ModelAdmin, sort: Sequence[str]) -> tuple[SortKey, ...]:
+    """The list's sort terms with the primary key appended, so the order is total."""
+    terms: list[SortKey] = []
+    seen: set[str] = set()
+    for part in (*sort, *entry.primary_key):
+        key = part.lstrip("-")
+        if key in seen:
+            continue
+        seen.add(key)
+        info = entry.column(key)
+        column = getattr(entry.model, key)
+        terms.append(SortKey(key, column, part.startswith("-"), bool(info.column.nullable), info.column))
+    return tuple(terms)
+
+
+def flipped(sort: Sequence[SortKey]) -> tuple[SortKey, ...]:
+    """Every key reversed: the order that reads the list from its end."""
+    return tuple(key.flipped() for key in sort)
+
+
+def order_by(sort: Sequence[SortKey], dialect: str) -> list[Any]:
+    """ORDER BY terms; on PostgreSQL NULLs are placed first explicitly, as the others do."""
+    terms = []
+    for key in sort:
+        term = key.column.desc() if key.descending else key.column.asc()
+        if key.nullable and dialect == "postgresql":
+            term = term.nulls_last() if key.descending else term.nulls_first()
+        terms.append(term)
+    return terms
+
+
+def after(sort: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after ``values`` in ``sort`` order (two-valued, so it can be negated)."""
+    condition = _strictly_after(sort[-1], values[-1])
+    for key, value in zip(reversed(sort[:-1]), reversed(values[:-1])):
+        condition = or_(_strictly_after(key, value), and_(_equal(key, value), condition))
+    first, value = sort[0], values[0]
+    if not first.nullable and value is not None:
+        # Redundant with the tree above, but a plain range lets every database use the index.
+        condition = and_(first.column <= value if first.descending else first.column >= value, condition)
+    return condition
+
+
+def up_to(sort: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows at or before ``values`` in ``sort`` order."""
+    first, value = sort[0], values[0]
+    condition = not_(after(sort, values))
+    if not first.nullable and value is not None:
+        condition = and_(first.column >= value if first.descending else first.column <= value, condition)
+    return condition
+
+
+def _strictly_after(key: SortKey, value: Any) -> ColumnElement[bool]:
+    """``key``'s column comes after ``value`` in its direction."""
+    column = key.column
+    if value is None:  # NULL is the smallest value
+        return false() if key.descending else column.is_not(None)
+    if key.descending:
+        return or_(column < value, column.is_(None)) if key.nullable else column < value
+    return and_(column.is_not(None), column > value) if key.nullable else column > value
+
+
+def _equal(key: SortKey, value: Any) -> ColumnElement[bool]:
+    """``key``'s column equals ``value``, NULL included."""
+    if value is None:
+        return key.column.is_(None)
+    return and_(key.column.is_not(None), key.column == value) if key.nullable else key.column == value
+
+
+def encode(values: Sequence[Any]) -> str:
+    """Write a row's sort values as a cursor for the query string."""
+    return ",".join(NULL if value is None else keys.encode((_plain(value),)) for value in values)
+
+
+def values_of(sort: Sequence[SortKey], row: Any) -> tuple[Any, ...]:
+    """A row's values of the sort keys."""
+    return tuple(getattr(row, key.key) for key in sort)
+
+
+def decode(sort: Sequence[SortKey], token: str) -> tuple[Any, ...]:
+    """Read a cursor back into typed values; a cursor of another list or order is a 400."""
+    parts = token.split(",")
+    if len(parts) != len(sort):
+        raise BadRequest("The page link is not valid for this list and order; start again from the first page.")
+    values = []
+    for part, key in zip(parts, sort):
+        if part == NULL and key.nullable:
+            values.append(None)
+            continue
+        value = parse(part, key.table_column, encoded=True)
+        if value is None:
+            raise BadRequest("The page link is not valid for this list and order; start again from the first page.")
+        values.append(value)
+    return tuple(values)
+
+
+def parse(text: str, column: Any, encoded: bool = False) -> Any:
+    """Convert text (tilde-encoded when ``encoded``) to ``column``'s Python type, or None."""
+    if encoded:
+        decoded = keys.decode(text, [TEXT])
+        if decoded is None:
+            return None
+        text = decoded[0]
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(text.lower())
+    if isinstance(kind, Time):
+        try:
+            return dt.time.fromisoformat(text) if text.isascii() else None
+        except ValueError:
+            return None
+    if isinstance(kind, Float):
+        try:
+            number = float(text) if text.isascii() else float("nan")
+        except ValueError:
+            return None
+        return number if number == number and abs(number) != float("inf") else None
+    value = keys.typed(text, column)
+    if value is not None and hasattr(value, "is_finite") and not value.is_finite():
+        return None  # Decimal("NaN") and Decimal("Infinity") compare as nothing useful
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """Spell booleans as 1/0 so they read back the same on every backend."""
+    if isinstance(value, bool):
+        return int(value)
+    return value
