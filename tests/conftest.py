@@ -149,6 +149,17 @@ def signing_in() -> Callable[[Flask], Flask]:
 
 
 @pytest.fixture
+def client_as(app: Flask) -> Callable[[str], FlaskClient]:
+    """Make a new client of ``app`` signed in as ``admin``, ``editor`` or ``viewer`` (or ``anonymous``)."""
+
+    def make(role: str) -> FlaskClient:
+        client = app.test_client()
+        return client if role == "anonymous" else log_in(client, role)
+
+    return make
+
+
+@pytest.fixture
 def anonymous_client(app: Flask) -> FlaskClient:
     """A test client that has not signed in."""
     return app.test_client()

@@ -10,7 +10,22 @@ from flask import Flask, redirect, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from webapp import admin, cli, config, demo, errors, extensions, reflect, unit_of_work
+from webapp import (
+    account_views,
+    accounts,
+    admin,
+    audit,
+    auth,
+    cli,
+    config,
+    demo,
+    errors,
+    extensions,
+    history,
+    reflect,
+    security,
+    unit_of_work,
+)
 from webapp.admin import registry
 from webapp.extensions import db
 from webapp.models import admin as demo_admin
@@ -22,21 +37,29 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the admin app; ``test_config`` overrides every other source."""
     app = Flask(__name__, root_path=str(ROOT), instance_path=str(ROOT / "instance"))
     config.load(app, test_config)  # defaults -> instance/config.py -> WEBAPP_* env -> test
+    security.init_app(app)  # first, so its headers go on the final response, whatever it is
     extensions.init_app(app)
     unit_of_work.init_app(app)
+    auth.init_app(app)  # after the unit of work: its check may read, once the write lock is taken
     errors.init_app(app)
+    audit.init_app(app)
     with app.app_context():
         chosen = reflect.chosen_models(app.config, db.engine)
     if chosen is None:
         admin.init_app(app, registry.from_models(demo_admin.MODELS, demo_admin.OPTIONS))
     else:
         admin.init_app(app, registry.from_models([model for model, _ in chosen], dict(chosen)))
+    history.init_app(app)
+    account_views.init_app(app)
     cli.init_app(app)
     app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
     app.add_url_rule("/healthz", "healthz", healthz)
     if app.config["SETUP_DATABASE"] and chosen is None:  # never create demo tables in someone's database
         with app.app_context():
             demo.setup()
+    if app.config["SETUP_DATABASE"]:
+        with app.app_context():
+            accounts.setup()  # the admin's own tables, and a first admin if there is no account
     return app
 
 

@@ -19,6 +19,19 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    # Served over HTTPS (directly or behind a proxy): Secure cookies, https URLs, HSTS.
+    "HTTPS": False,
+    # How many reverse proxies stand in front of the app; their X-Forwarded-* headers are
+    # trusted, so throttling counts the real client address. 0 trusts no header.
+    "TRUSTED_PROXIES": 0,
+    "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's default parameters
+    "PASSWORD_MIN_LENGTH": 10,
+    "SESSION_MAX_AGE": 12 * 3600,  # seconds a sign-in lasts
+    # Sign-in throttling: this many failures within LOGIN_LOCK_SECONDS locks an account
+    # name (or a client address) out until the oldest of them is that old.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_MAX_ADDRESS_FAILURES": 20,
+    "LOGIN_LOCK_SECONDS": 15 * 60,
 }
 
 
@@ -35,6 +48,9 @@ def load(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path) / "secret_key")
+    if app.config["HTTPS"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
 
 
 def instance_secret(path: Path) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from webapp.extensions import db
 from webapp.models import Base, Category, Employee, Expense, Hero, Shift, Team, User, UserData, Weekday
@@ -13,12 +13,17 @@ from webapp.models import Base, Category, Employee, Expense, Hero, Shift, Team, 
 USER_NAMES = ["Brad", "Larry", "Jane", "Barbra", "Jessa", "Ed"]
 
 
+def demo_tables() -> list[Table]:
+    """The demo tables: every table but the admin's own (accounts, audit trail), which outlive a reset."""
+    return [table for table in Base.metadata.sorted_tables if not table.info.get("internal")]
+
+
 def setup(reset: bool = False) -> bool:
-    """Create missing tables; seed them when they are all empty. Return whether it seeded."""
+    """Create missing tables; seed them when the demo tables are all empty. Return whether it seeded."""
     if reset:
-        Base.metadata.drop_all(db.engine)
+        Base.metadata.drop_all(db.engine, tables=demo_tables())
     Base.metadata.create_all(db.engine)
-    if any(db.session.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables):
+    if any(db.session.scalar(select(func.count()).select_from(table)) for table in demo_tables()):
         return False
     seed()
     db.session.commit()

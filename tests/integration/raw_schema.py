@@ -5,7 +5,7 @@ Every name starts with ``rx_`` so it never meets the demo tables on a shared tes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -102,17 +102,18 @@ def app_for(database_url: str, **overrides: Any) -> Flask:
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "REFLECT": list(TABLES),
+        "SETUP_DATABASE": False,
         **overrides,
     }
     return create_app(config)
 
 
 @pytest.fixture
-def rx_app(database_url: str) -> Iterator[Flask]:
+def rx_app(database_url: str, signing_in: Callable[[Flask], Flask]) -> Iterator[Flask]:
     """The app over a freshly created ``rx_`` schema it never saw before."""
     engine = create_engine(database_url)
     create(engine)
-    app = app_for(database_url)
+    app = signing_in(app_for(database_url))
     yield app
     with app.app_context():
         db.engine.dispose()
