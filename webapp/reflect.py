@@ -12,6 +12,7 @@ from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import registry as orm_registry
 
 from webapp.admin.registry import Options
+from webapp.models import Base
 
 # A reflected row is labelled by its first text column with one of these names.
 LABEL_COLUMNS = ("name", "title", "label", "email", "username", "code")
@@ -22,6 +23,9 @@ VIEW = "This is a database view: its rows are computed by the database, so they 
 def reflect(engine: Engine, only: Iterable[str] | None = None, schema: str | None = None) -> list[tuple[type, Options]]:
     """Reflect the tables and views of ``engine`` and map each to a class with its options."""
     metadata = MetaData(schema=schema)
+    if only is None:  # the admin's own tables (accounts, audit trail) are not the user's data
+        own = {table.name for table in Base.metadata.tables.values() if table.info.get("internal")}
+        only = [name for name in _names(engine, schema) if name not in own]
     with warnings.catch_warnings():
         # A column type SQLAlchemy does not know is still shown (read-only); don't stop for it.
         warnings.filterwarnings("ignore", "Did not recognize type", SAWarning)
@@ -34,6 +38,12 @@ def reflect(engine: Engine, only: Iterable[str] | None = None, schema: str | Non
         reason = VIEW if table.name in views else (NO_KEY if not table.primary_key.columns else None)
         found.append((map_table(mapper_registry, table, reason is not None), Options(read_only=reason)))
     return found
+
+
+def _names(engine: Engine, schema: str | None) -> list[str]:
+    """Every table and view of the database."""
+    inspector = inspect(engine)
+    return [*inspector.get_table_names(schema=schema), *inspector.get_view_names(schema=schema)]
 
 
 def map_table(mapper_registry: orm_registry, table: Table, keyless: bool) -> type:
