@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from admin_pages import html  # noqa: F401 (a fixture)
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -82,3 +84,27 @@ def test_a_reflected_table_and_view_export_with_their_filters(rx_app: Flask) -> 
     assert log[1:] == [["2024-01-01", "started"], ["2024-01-02", "'=HYPERLINK(\"x\")"]]
     staff = rows_of(client.get("/admin/rx_staff/export.csv?sort=id").get_data())
     assert [row[2] for row in staff[1:]] == ["Europe", "North-west", "Europe"]
+
+
+def test_the_export_honours_the_lists_filters(client: FlaskClient) -> None:
+    heroes = rows_of(client.get("/admin/hero/export.csv?age__gte=40").get_data())
+    assert [row[1] for row in heroes[1:]] == ["Rusty-Man"]
+    teamless = rows_of(client.get("/admin/hero/export.csv?team_id__isnull=true").get_data())
+    assert [row[1] for row in teamless[1:]] == ["Spider-Boy"]
+
+
+def test_the_export_of_a_reflected_table_honours_its_filters(rx_app: Flask) -> None:
+    rx = rx_app.test_client()
+    europe = rows_of(rx.get("/admin/rx_employee/export.csv?region_code=EU&salary__gte=4000").get_data())
+    assert [row[1] for row in europe[1:]] == ["Ada"]
+    assert rx.get("/admin/rx_employee/export.csv?salary__gte=lots").status_code == 400
+
+
+def test_the_list_links_to_an_export_of_what_it_shows(client: FlaskClient, html: Any) -> None:
+    listing = html(client.get("/admin/hero/?q=man&age__gte=40&sort=-name"))
+    link = listing.one("action-export").attrs["href"]
+    assert link.startswith("/admin/hero/export.csv?")
+    for part in ("q=man", "age__gte=40", "sort=-name"):
+        assert part in link
+    assert [row[1] for row in rows_of(client.get(link).get_data())[1:]] == ["Rusty-Man"]
+    assert listing.one("action-import").attrs["href"] == "/admin/hero/import"

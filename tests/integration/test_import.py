@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from admin_pages import html  # noqa: F401 (a fixture)
 from flask import Flask
 from flask.testing import FlaskClient
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from admin_pages import html  # noqa: F401 (a fixture)
 from flask import Flask
 from sqlalchemy import create_engine, inspect
 
@@ -85,6 +86,9 @@ def test_tables_without_a_key_and_views_are_read_only(rx_app: Flask, html: Any, 
         refused = html(client.post(f"/admin/{slug}/new", data={"message": "x"}))
         assert refused.status == 403
         assert "read-only" in refused.text("error-message")
+        assert "read-only" in listing.text("read-only")
+        assert not listing.all("action-create") and not listing.all("action-edit") and not listing.all("action-import")
+        assert listing.one("action-export")
     assert "no primary key" in html(client.get("/admin/rx_log/new")).text("error-message")
     assert "view" in html(client.get("/admin/rx_staff/new")).text("error-message")
     assert read_back("SELECT COUNT(*) FROM rx_log") == 2
