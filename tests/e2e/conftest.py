@@ -1,13 +1,15 @@
 """A live server on a free port and Debian's Chromium, for the end-to-end suite.
 
 The server is the real app in a subprocess (``flask --app webapp run``) with CSRF on, on the
-run's database (``--db``). Every test starts from freshly seeded demo data and reads what it
+run's database (``--db``). Every browser context is signed in as an editor (through the sign-in
+page, once per server). Every test starts from freshly seeded demo data and reads what it
 saved back through its own engine, never the server's session.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -21,11 +23,14 @@ from typing import Any, TextIO
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine, RowMapping, create_engine, text
 
-from webapp import create_app, demo
+from werkzeug.security import generate_password_hash
+
+from webapp import accounts, create_app, demo
 from webapp.extensions import db
+from webapp.models import Account
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "e2e-secret-key"
@@ -38,6 +43,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 START_TIMEOUT = 20.0
+# The account every browser signs in as: an editor may create, edit and delete rows.
+EDITOR, EDITOR_PASSWORD = "e2e-editor", "e2e-editor-password"
+TEST_HASH_METHOD = "scrypt:2048:8:1"  # cheaper than production's; the stored hash names its method
+# werkzeug's request log line, perhaps coloured: "GET / HTTP/1.1" 500 -
+SERVER_ERROR = re.compile(r'HTTP/[0-9.]+(?:\x1b\[[0-9;]*m)*" 5[0-9][0-9] ')
 
 
 def free_port() -> int:
@@ -103,6 +113,17 @@ class LiveServer:
             time.sleep(0.05)
         return False
 
+    def log_size(self) -> int:
+        """How far the server's log has grown, to read what a test adds to it."""
+        return self.log_path.stat().st_size
+
+    def failures_since(self, offset: int) -> list[str]:
+        """Tracebacks and 5xx answers the server logged after ``offset``."""
+        with self.log_path.open(errors="replace") as log:
+            log.seek(offset)
+            lines = log.read().splitlines()
+        return [line for line in lines if line.startswith("Traceback") or SERVER_ERROR.search(line)]
+
     def stop(self) -> None:
         """Stop the server and wait for it, so nothing is left running or open."""
         if self._process is not None:
@@ -134,6 +155,16 @@ class Database:
         """Drop the demo tables, create them again and fill them with the demo rows."""
         with self._app.app_context():
             demo.setup(reset=True)
+            db.session.remove()
+
+    def add_editor(self) -> None:
+        """Create the admin's own tables and the editor account the browsers sign in as."""
+        with self._app.app_context():
+            accounts.create_tables()
+            if accounts.find(EDITOR) is None:
+                password_hash = generate_password_hash(EDITOR_PASSWORD, method=TEST_HASH_METHOD)
+                db.session.add(Account(name=EDITOR, password_hash=password_hash, role="editor"))
+                db.session.commit()
             db.session.remove()
 
     def scalar(self, sql: str, **params: Any) -> Any:
@@ -171,6 +202,7 @@ def database(database_url: str) -> Iterator[Database]:
     """The database every live server of this run serves (``--db`` picks the backend)."""
     database = Database(database_url)
     database.reseed()  # so the server starts on the demo data, whatever ran before
+    database.add_editor()  # before any server starts: with an account there, none prints a first admin
     yield database
     database.close()
 
@@ -216,16 +248,56 @@ def seeded(server: LiveServer, database: Database) -> Database:
     return database
 
 
+@pytest.fixture(autouse=True)
+def no_server_errors(server: LiveServer) -> Iterator[None]:
+    """Fail a test during which the server logged a traceback or answered 5xx: nothing a user does may."""
+    offset = server.log_size()
+    yield
+    failures = server.failures_since(offset)
+    assert not failures, f"the server failed during this test (see {server.log_path}):\n" + "\n".join(failures)
+
+
 @pytest.fixture
 def base_url(server: LiveServer) -> str:
     """The live server's address; ``page.goto("/admin/")`` is relative to it."""
     return server.url
 
 
+@pytest.fixture(scope="session")
+def signed_in_states() -> dict[str, Path]:
+    """The saved cookies of a browser signed in to each server, by the server's address."""
+    return {}
+
+
 @pytest.fixture
-def browser_context_args(base_url: str) -> dict[str, Any]:
-    """Every browser context talks to the live server, in English."""
-    return {"base_url": base_url, "locale": "en-US"}
+def signed_in_state(
+    server: LiveServer,
+    browser: Browser,
+    signed_in_states: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """Sign in as the editor through the sign-in page, once per server, and keep the cookies."""
+    if server.url not in signed_in_states:
+        context = browser.new_context(base_url=server.url)
+        try:
+            page = context.new_page()
+            page.goto("/admin/")
+            page.get_by_label("Name", exact=True).fill(EDITOR)
+            page.get_by_label("Password").fill(EDITOR_PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url("**/admin/")
+            path = tmp_path_factory.mktemp("signed-in") / "state.json"
+            context.storage_state(path=path)
+        finally:
+            context.close()
+        signed_in_states[server.url] = path
+    return signed_in_states[server.url]
+
+
+@pytest.fixture
+def browser_context_args(base_url: str, signed_in_state: Path) -> dict[str, Any]:
+    """Every browser context talks to the live server, in English, signed in as the editor."""
+    return {"base_url": base_url, "locale": "en-US", "storage_state": signed_in_state}
 
 
 @pytest.fixture(scope="session")
@@ -244,9 +316,10 @@ class Submit:
     """Press a form's button and answer the status of the POST it sends."""
 
     def __call__(self, page: Page, button: str = "Save") -> int:
-        with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        # Wait for the page the browser ends on (after a redirect, the GET it leads to),
+        # and answer the POST's own status: 303, 409, 422, 400...
+        with page.expect_navigation(), page.expect_response(lambda r: r.request.method == "POST") as posted:
             page.get_by_role("button", name=button, exact=True).click()
-        page.wait_for_load_state()
         return posted.value.status
 
 
