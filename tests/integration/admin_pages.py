@@ -1,4 +1,8 @@
-"""Helpers for the integration suite: read pages by their data-testid hooks, read rows back."""
+"""Helpers for the integration suite: read pages by their data-testid hooks, read rows back.
+
+Not a conftest.py: other test modules import the top-level conftest by name, which a
+second conftest module would shadow. Test modules import these fixtures explicitly.
+"""
 
 from __future__ import annotations
 
