@@ -160,6 +160,24 @@ def client_as(app: Flask) -> Callable[[str], FlaskClient]:
 
 
 @pytest.fixture
+def app_with(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Make another app on the run's database with config ``overrides``; ``reset=False`` keeps its tables."""
+    made: list[Flask] = []
+
+    def make(reset: bool = True, **overrides: Any) -> Flask:
+        app = make_app(database_url, **overrides)
+        if reset:
+            reset_database(app)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def anonymous_client(app: Flask) -> FlaskClient:
     """A test client that has not signed in."""
     return app.test_client()

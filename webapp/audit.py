@@ -180,8 +180,8 @@ def _raw(how: Tracked, key: str, action: str, before: Any, after: Any) -> dict[s
         "table_name": how.table,
         "row_key": key,
         "action": action,
-        "before": None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
-        "after": None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),
+        "old_values": None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
+        "new_values": None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),
     }
 
 

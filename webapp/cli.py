@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from webapp import accounts, demo
 from webapp.extensions import db
@@ -29,6 +30,7 @@ def seed_demo(reset: bool) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True, help="What the account may do.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")

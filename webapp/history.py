@@ -121,8 +121,8 @@ def page_of(query: Select[Any]) -> Trail:
 
 def describe(audit: AuditEntry) -> Change:
     """Pair the before and after values of each changed column."""
-    before = json.loads(audit.before) if audit.before else {}
-    after = json.loads(audit.after) if audit.after else {}
+    before = json.loads(audit.old_values) if audit.old_values else {}
+    after = json.loads(audit.new_values) if audit.new_values else {}
     entry = site.entry_for_table(audit.table_name)
     names = before.keys() | after.keys()
     order = [info.key for info in entry.columns if info.key in names] if entry is not None else []

@@ -83,5 +83,6 @@ class AuditEntry(Base):
     row_key: Mapped[str] = mapped_column(String(500))  # the row's key as written in its URL
     action: Mapped[str] = mapped_column(String(10))  # create, update or delete
     # JSON objects of the changed columns only; None for the side that does not exist.
-    before: Mapped[str | None] = mapped_column(Text)
-    after: Mapped[str | None] = mapped_column(Text)
+    # (Not "before"/"after": BEFORE is a reserved word in MariaDB, awkward in hand-written SQL.)
+    old_values: Mapped[str | None] = mapped_column(Text)
+    new_values: Mapped[str | None] = mapped_column(Text)
