@@ -12,24 +12,24 @@ import pytest
 from flask import Flask
 from sample_models import Owner, Sample, UnitBase
 
-from webapp import demo
+from webapp import create_app, demo
 from webapp.admin import registry
 from webapp.admin.registry import ModelAdmin, Options
-from webapp.extensions import db, tune_sqlite
+from webapp.extensions import db
 from webapp.models import Base
 from webapp.models.admin import MODELS, OPTIONS
 
 
 @pytest.fixture(scope="session")
 def unit_app() -> Iterator[Flask]:
-    """A bare app with the admin's database rules, on a seeded in-memory SQLite database."""
-    app = Flask(__name__)
-    app.config.update(
-        TESTING=True, SECRET_KEY="unit", WTF_CSRF_ENABLED=False, SQLALCHEMY_DATABASE_URI="sqlite://"
+    """The app on a seeded in-memory SQLite database, with its database rules."""
+    # The real factory, not a bare Flask app: the app's session listeners are global and
+    # expect the admin's registry on whichever app is current.
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "unit", "WTF_CSRF_ENABLED": False, "DATABASE_URL": "sqlite://",
+         "SETUP_DATABASE": False}
     )
-    db.init_app(app)
     with app.app_context():
-        tune_sqlite(db.engine)  # foreign keys enforced, as in the app
         Base.metadata.create_all(db.engine)
         UnitBase.metadata.create_all(db.engine)
         demo.seed()
