@@ -123,6 +123,23 @@ def test_unique_found_by_the_database_is_a_conflict_too(client: FlaskClient, htm
     assert read_back("SELECT count(*) FROM team WHERE name = 'Copycats'") == 0
 
 
+@pytest.fixture
+def names_unique_ignoring_case(app: Flask, backend: str) -> None:
+    """A unique index on an expression: the database names no column for it."""
+    if backend == "mariadb":
+        pytest.skip("MariaDB has no index on an expression")
+    with app.app_context():
+        db.session.execute(text("CREATE UNIQUE INDEX ux_team_name_lower ON team (lower(name))"))
+        db.session.commit()
+
+
+@pytest.mark.usefixtures("names_unique_ignoring_case", "still_works")
+def test_unique_index_on_an_expression(client: FlaskClient, html: Any, read_back: ReadBack) -> None:
+    response = client.post("/admin/team/new", data={"name": "preventers", "headquarters": "Elsewhere"})
+    refused(html, response, 409, None, "A team with the same values already exists.")
+    assert read_back("SELECT count(*) FROM team") == 2
+
+
 # --- foreign key ----------------------------------------------------------------------
 
 

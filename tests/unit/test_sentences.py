@@ -116,6 +116,10 @@ def test_integer_the_driver_cannot_send(in_request: Flask, entries: dict[str, Mo
          Problem("Age cannot be negative.", "age", 409)),
         (Violation(Kind.UNIQUE, constraint="uq_hero_name_secret_name"), {"name": "Deadpond", "secret_name": "Dive Wilson"},
          Problem("A hero with name “Deadpond” and secret name “Dive Wilson” already exists.", "name", 409)),
+        (Violation(Kind.UNIQUE, constraint="ux_not_in_the_models"), {},
+         Problem("A hero with the same values already exists.", None, 409)),
+        (Violation(Kind.UNIQUE, constraint="PRIMARY"), {"id": 7},  # MariaDB's name for every primary key
+         Problem("A hero with id “7” already exists.", "id", 409)),
     ],
 )
 def test_sentences_for_what_other_databases_report(

@@ -228,6 +228,10 @@ def explain(violation: Violation, entry: ModelAdmin, row: Any, deleting: str | N
     if violation.kind is Kind.UNIQUE:
         keys = keys or entry.primary_key
         values = tuple(getattr(row, k) for k in keys)
+        if all(value is None for value in values):
+            # Not the key (a new row has none yet): an index on an expression, or one the
+            # models do not declare, and the database did not name its columns.
+            return Problem(f"{one_row(entry)} with the same values already exists.")
         return Problem(unique_sentence(entry, keys, values, _stored(entry, keys, values)), keys[0])
     if violation.kind is Kind.FOREIGN_KEY:
         if deleting is not None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import BadRequest
 
-from webapp.admin import cursors, filters, introspect
+from webapp.admin import cursors, filters, introspect, listing
 from webapp.admin.counting import Count, count_rows
 from webapp.admin.cursors import SortKey
 from webapp.admin.filters import Filter
@@ -83,6 +83,11 @@ class Page:
     def pages(self) -> int:
         """How many pages the counted rows span (at least one); a lower bound unless exact."""
         return max(1, math.ceil(self.total / self.per_page))
+
+    @functools.cached_property
+    def table(self) -> list[listing.RowView]:
+        """The rows as the table prints them: keys, links and cell texts."""
+        return [] if self.entry is None else listing.table(self.entry, self.rows)
 
     @functools.cached_property
     def controls(self) -> list[filters.Control]:
@@ -223,7 +228,7 @@ def fetch(
         skip = 0
     query = select(entry.model).options(*eager(entry)).where(*conditions)
     query = query.order_by(*cursors.order_by(order, dialect())).offset(skip or None).limit(plan.take + 1)
-    rows = list(db.session.scalars(query).unique())
+    rows = list(db.session.scalars(query))  # many-to-one joins only: no duplicates to fold
     more = len(rows) > plan.take
     rows = rows[: plan.take]
     if plan.backward:

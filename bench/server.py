@@ -1,0 +1,41 @@
+"""The app as gunicorn serves it, plus a response header counting its SQL statements."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask, Response, g
+from sqlalchemy import event
+
+from webapp import create_app
+from webapp.extensions import db
+
+CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|SET)\b", re.IGNORECASE)
+# Tables the sign-in check reads on every page; counted apart from the page's own queries.
+INTERNAL = re.compile(r"\b(?:FROM|JOIN|UPDATE|INTO)\s+[`\"]?(account\w*|\w*session\w*|sign_in\w*)", re.IGNORECASE)
+
+
+def create() -> Flask:
+    """The real app, counting statements per request into X-Bench-* headers."""
+    app = create_app()
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        counts = g.setdefault("bench_statements", [0, 0, 0])  # all, the page's own, sign-in
+        counts[0] += 1
+        if CONTROL.match(statement):
+            return
+        counts[2 if INTERNAL.search(statement) else 1] += 1
+
+    @app.after_request
+    def report(response: Response) -> Response:
+        counts = g.get("bench_statements", [0, 0, 0])
+        response.headers["X-Bench-Statements"] = str(counts[0])
+        response.headers["X-Bench-Page-Statements"] = str(counts[1])
+        response.headers["X-Bench-Sign-In-Statements"] = str(counts[2])
+        return response
+
+    return app
