@@ -154,6 +154,7 @@ def test_userdata_with_a_natural_key(
     edit = html(client.get(url + "edit"))
     assert not edit.all("field-user_id")  # a key is not edited once the row exists
     assert edit.text("value-user_id") == "Mallory"
+    assert not edit.all("field-time_stamp") and edit.text("value-time_stamp")  # shown, never edited
 
     assert save(url + "edit", {"user_data": ""}) == url
     assert read_back("SELECT count(*) FROM userdata WHERE user_id = 'Mallory' AND user_data IS NULL") == 1
