@@ -31,12 +31,12 @@ def save_hero(client: FlaskClient, hid: int, version: str, **changes: Any) -> An
 
 
 def test_second_save_of_a_stale_form_is_a_conflict_showing_both_values(
-    app: Any, client: FlaskClient, read_back: Callable[..., Any]
+    client_as: Callable[[str], FlaskClient], client: FlaskClient, read_back: Callable[..., Any]
 ) -> None:
     hid = hero_id(read_back, "Rusty-Man")
     team = read_back("SELECT team_id FROM hero WHERE id = :id", id=hid)
     mine = opened(client, HERO.format(id=hid) + "edit")
-    colleague = app.test_client()
+    colleague = client_as("editor")  # a second person, signed in on their own
     theirs = opened(colleague, HERO.format(id=hid) + "edit")
 
     assert save_hero(colleague, hid, theirs, age="49", team_id=str(team)).status_code == 303
@@ -58,7 +58,7 @@ def test_second_save_of_a_stale_form_is_a_conflict_showing_both_values(
 
 
 def test_a_failed_save_keeps_the_version_the_form_was_opened_with(
-    app: Any, client: FlaskClient, read_back: Callable[..., Any]
+    client_as: Callable[[str], FlaskClient], client: FlaskClient, read_back: Callable[..., Any]
 ) -> None:
     hid = hero_id(read_back, "Spider-Boy")
     mine = opened(client, HERO.format(id=hid) + "edit")
@@ -70,7 +70,7 @@ def test_a_failed_save_keeps_the_version_the_form_was_opened_with(
     carried = VERSION.search(invalid.get_data(as_text=True))
     assert carried and html.unescape(carried.group(1)) == mine
 
-    colleague = app.test_client()
+    colleague = client_as("editor")  # a second person, signed in on their own
     theirs = opened(colleague, HERO.format(id=hid) + "edit")
     fields = {"name": "Spider-Boy", "secret_name": "Peter", "age": "", "team_id": ""}
     assert colleague.post(HERO.format(id=hid) + "edit", data={**fields, "_version": theirs}).status_code == 303
@@ -83,11 +83,11 @@ def test_a_failed_save_keeps_the_version_the_form_was_opened_with(
 
 
 def test_deleting_a_row_that_changed_since_the_confirmation_is_refused(
-    app: Any, client: FlaskClient, read_back: Callable[..., Any]
+    client_as: Callable[[str], FlaskClient], client: FlaskClient, read_back: Callable[..., Any]
 ) -> None:
     hid = hero_id(read_back, "Deadpond")
     confirm = opened(client, HERO.format(id=hid) + "delete")
-    colleague = app.test_client()
+    colleague = client_as("editor")  # a second person, signed in on their own
     theirs = opened(colleague, HERO.format(id=hid) + "edit")
     fields = {"name": "Deadpond", "secret_name": "Dive Wilson", "age": "30", "team_id": ""}
     assert colleague.post(HERO.format(id=hid) + "edit", data={**fields, "_version": theirs}).status_code == 303
