@@ -110,3 +110,29 @@ def test_a_damaged_version_is_a_bad_request_and_saves_nothing(
     response = save_hero(client, hid, "{not json", age="1")
     assert response.status_code == 400
     assert read_back("SELECT age FROM hero WHERE id = :id", id=hid) == 48
+
+
+def test_their_change_to_a_field_i_left_alone_is_kept_when_i_save_again(
+    client_as: Callable[[str], FlaskClient], client: FlaskClient, read_back: Callable[..., Any]
+) -> None:
+    hid = hero_id(read_back, "Rusty-Man")
+    team = str(read_back("SELECT team_id FROM hero WHERE id = :id", id=hid))
+    mine = opened(client, HERO.format(id=hid) + "edit")
+    colleague = client_as("editor")
+    theirs = opened(colleague, HERO.format(id=hid) + "edit")
+    assert save_hero(colleague, hid, theirs, secret_name="Tony Sharp", team_id=team).status_code == 303
+
+    response = save_hero(client, hid, mine, age="49", team_id=team)  # I only changed the age
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert re.search(r'data-testid="conflict-theirs-secret_name">Tony Sharp<', page)
+    assert "unchanged by you: theirs is kept" in page
+    assert re.search(r'name="secret_name"[^>]*value="Tony Sharp"', page)  # the form now holds theirs
+    assert re.search(r'name="age"[^>]*value="49"', page)  # and still mine
+
+    again = VERSION.search(page)
+    assert again
+    response = save_hero(client, hid, html.unescape(again.group(1)), secret_name="Tony Sharp", age="49", team_id=team)
+    assert response.status_code == 303
+    assert read_back("SELECT secret_name FROM hero WHERE id = :id", id=hid) == "Tony Sharp"
+    assert read_back("SELECT age FROM hero WHERE id = :id", id=hid) == 49

@@ -6,10 +6,11 @@ import datetime as dt
 import enum
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import request
+from flask_wtf import FlaskForm
 from werkzeug.exceptions import BadRequest
 
 from webapp.admin.registry import ModelAdmin
@@ -26,6 +27,7 @@ class Change:
     label: str
     theirs: str  # the value stored now
     yours: str  # the value the form submitted
+    kept_theirs: bool = False  # the user had left the field alone, so the form now holds theirs
 
 
 def snapshot(entry: ModelAdmin, row: Any) -> dict[str, str | None]:
@@ -62,6 +64,18 @@ def changes(entry: ModelAdmin, seen: Mapping[str, str | None] | None, row: Any) 
         for info in entry.columns
         if seen.get(info.key) != now[info.key]
     ]
+
+
+def merge(form: FlaskForm, seen: Mapping[str, str | None], row: Any, found: list[Change]) -> list[Change]:
+    """Put their value into every field the user left as it was; say which ones were kept."""
+    merged = []
+    for change in found:
+        field = form[change.key] if change.key in form else None
+        untouched = field is not None and not field.errors and _text(field.data) == seen.get(change.key)
+        if untouched:
+            field.data, field.raw_data = getattr(row, change.key), None  # re-render from the stored value
+        merged.append(replace(change, kept_theirs=untouched))
+    return merged
 
 
 def _text(value: Any) -> str | None:
