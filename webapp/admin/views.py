@@ -100,6 +100,8 @@ def edit_view(entry: ModelAdmin, key: str) -> ResponseReturnValue:
     conflicts: list[versions.Change] = []
     if form.validate_on_submit():
         conflicts = versions.changes(entry, seen, row)
+        if conflicts and seen is not None:
+            conflicts = versions.merge(form, seen, row, conflicts)  # keep their edits the user did not touch
         problems = [stale(entry, row)] if conflicts else checks.conflicts(entry, values_of(entry, form, False), row)
         if not problems:
             populate(entry, form, row, False)
