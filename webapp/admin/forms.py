@@ -62,7 +62,9 @@ class Digits:
     """Keep a decimal within ``Numeric(precision, scale)``."""
 
     def __init__(self, precision: int | None, scale: int | None) -> None:
-        self.precision, self.scale = precision, scale
+        self.precision = precision
+        # Numeric(p) has scale 0 in SQL: PostgreSQL and MariaDB would round 1.5 to 2 silently.
+        self.scale = 0 if scale is None and precision is not None else scale
 
     def __call__(self, form: Form, field: Field) -> None:
         if field.data is None:
@@ -72,12 +74,19 @@ class Digits:
         whole, _point, fraction = format(abs(field.data), "f").partition(".")
         places = len(fraction.rstrip("0"))
         whole = len(whole.lstrip("0"))
+        if self.scale == 0 and places:
+            raise ValidationError("Enter a whole number.")
         if self.scale is not None and places > self.scale:
-            raise ValidationError(f"Enter at most {self.scale} decimal places.")
+            raise ValidationError(f"Enter at most {decimal_places(self.scale)}.")
         if self.precision is not None:
             allowed = self.precision - (self.scale or 0)
             if whole > allowed:
                 raise ValidationError(f"Enter at most {allowed} digits before the decimal point.")
+
+
+def decimal_places(count: int) -> str:
+    """«1 decimal place», «2 decimal places»."""
+    return f"{count} decimal place{'' if count == 1 else 's'}"
 
 
 class NoNul:
@@ -343,7 +352,7 @@ def field_for(info: ColumnInfo, creating: bool) -> Field:
         checks.append(Digits(kind.precision, kind.scale))
         scale = kind.scale or 0
         options["render_kw"] = {"inputmode": "decimal"}
-        options["description"] = f"Up to {scale} decimal places." if scale else ""
+        options["description"] = f"Up to {decimal_places(scale)}." if scale else ""
         return DecimalNumberField(**options)
     checks.append(NoNul())
     length = getattr(kind, "length", None)
