@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Integer, Numeric, String, Table
-from sqlalchemy.exc import DataError, DBAPIError, StatementError
+from sqlalchemy import CheckConstraint, Integer, Numeric, String, Table, inspect
+from sqlalchemy.exc import DataError, DBAPIError, SQLAlchemyError, StatementError
 
 from webapp.admin.introspect import ColumnInfo, integer_range
 from webapp.admin.registry import ModelAdmin
@@ -289,10 +289,29 @@ def _columns_of(violation: Violation, table: Table) -> tuple[str, ...]:
     """The column names of the violation, from the database's words or its constraint name."""
     if violation.columns:
         return violation.columns
+    if violation.constraint == "PRIMARY":  # MariaDB's name for every primary key
+        return tuple(col.name for col in table.primary_key.columns)
     if violation.constraint:
         for item in (*table.constraints, *table.indexes):
             if item.name == violation.constraint and not isinstance(item, CheckConstraint):
                 return tuple(col.name for col in item.columns)
+        return _live_columns(table, violation.constraint)
+    return ()
+
+
+def _live_columns(table: Table, name: str) -> tuple[str, ...]:
+    """Ask the database for the columns of a unique index the models do not declare."""
+    from webapp.extensions import db  # a query; imported late to keep this module pure
+
+    try:
+        schema = inspect(db.session.connection())
+        found = [*schema.get_unique_constraints(table.name, table.schema), *schema.get_indexes(table.name, table.schema)]
+    except SQLAlchemyError:
+        return ()  # only a better sentence was at stake
+    for item in found:
+        columns = item.get("column_names") or []
+        if item["name"] == name and columns and None not in columns:  # None: an expression
+            return tuple(columns)
     return ()
 
 
