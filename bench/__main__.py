@@ -193,6 +193,7 @@ def digest(result: Result) -> dict[str, Any]:
     return {
         "median_ms": round(result.median_ms, 2),
         "p99_ms": round(result.p99_ms, 2),
+        "cpu_ms": round(result.cpu_ms, 2),
         "per_second": round(result.per_second, 1),
         "requests": len(result.latencies),
         "statements": statements[0],

@@ -27,6 +27,7 @@ class Result:
 
     latencies: list[float] = field(default_factory=list)  # seconds
     statements: list[tuple[int, int, int]] = field(default_factory=list)  # all, page, sign-in
+    cpu: list[float] = field(default_factory=list)  # the server's CPU seconds per request
     failures: list[str] = field(default_factory=list)
     wall: float = 0.0
 
@@ -34,6 +35,11 @@ class Result:
     def median_ms(self) -> float:
         """Median latency in milliseconds."""
         return statistics.median(self.latencies) * 1000
+
+    @property
+    def cpu_ms(self) -> float:
+        """Median CPU time the server spent per request, in milliseconds."""
+        return statistics.median(self.cpu) * 1000 if self.cpu else 0.0
 
     @property
     def p99_ms(self) -> float:
@@ -75,6 +81,7 @@ def _client(args: tuple[int, Request, str, int]) -> Result:
         result.latencies.append(elapsed)
         if status != request.expect:
             result.failures.append(f"{request.method} {request.path}: {status} {data[:200]!r}")
+        result.cpu.append(int(headers.get("x-bench-cpu-us", "0")) / 1e6)
         result.statements.append(
             tuple(int(headers.get(name, "0")) for name in (
                 "x-bench-statements", "x-bench-page-statements", "x-bench-sign-in-statements"))  # type: ignore[misc]
@@ -96,6 +103,7 @@ def run(port: int, request: Request, total: int, clients: int, cookie: str = "")
     for part in parts:
         merged.latencies += part.latencies
         merged.statements += part.statements
+        merged.cpu += part.cpu
         merged.failures += part.failures
     return merged
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 import shutil
 import sqlite3
@@ -36,14 +37,25 @@ DATABASE_URL_TEMPLATE = "sqlite:///{path}"
 
 def cached(n: int, out: Path) -> Path:
     """Return the pristine database of ``n`` expenses, building it on first use."""
-    path = out / "cache" / f"expenses-{n}.sqlite"
+    path = out / "cache" / f"expenses-{n}-{schema_digest()}.sqlite"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in path.parent.glob(f"expenses-{n}-*.sqlite"):
+            stale.unlink()  # built for another schema
         partial = path.with_suffix(".partial")
         partial.unlink(missing_ok=True)
         build(partial, n)
         partial.rename(path)
     return path
+
+
+def schema_digest() -> str:
+    """A short digest of the schema and the generator, so a changed model or index rebuilds."""
+    engine = create_engine("sqlite://")
+    ddl = [str(CreateTable(table).compile(engine)) for table in Base.metadata.sorted_tables]
+    ddl += [str(CreateIndex(index).compile(engine)) for table in Base.metadata.sorted_tables for index in table.indexes]
+    source = Path(__file__).read_bytes()
+    return hashlib.sha256("\n".join(ddl).encode() + source).hexdigest()[:10]
 
 
 def working_copy(n: int, out: Path) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from typing import Any
 
 from flask import Flask, Response, abort, request
@@ -53,6 +54,7 @@ def create() -> Flask:
 
     @app.get("/floor/<scenario>")
     def page(scenario: str) -> Response:
+        started = time.process_time()
         if scenario not in QUERIES:
             abort(404)
         sql, names = QUERIES[scenario]
@@ -61,6 +63,7 @@ def create() -> Flask:
         response = Response(PAGE.render(rows=rows))
         response.headers["X-Bench-Statements"] = "1"
         response.headers["X-Bench-Page-Statements"] = "1"
+        response.headers["X-Bench-CPU-Us"] = str(round((time.process_time() - started) * 1e6))
         return response
 
     return app

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
+from markupsafe import Markup, escape
 
 from webapp.admin import keys, site
 from webapp.admin.registry import ModelAdmin
@@ -26,6 +27,15 @@ class Cell:
     href: str | None = None
     view: bool = False  # the first column links to the row itself
 
+    def __html__(self) -> str:
+        """The cell as a ``<td>``: printing one object costs Jinja far less than four lookups."""
+        # f-strings over escaped parts: Markup.format runs string.Formatter in Python, ten times slower.
+        text = escape(self.text)
+        if self.href is not None:
+            hook = ' data-testid="action-view"' if self.view else ""
+            text = f'<a href="{escape(self.href)}"{hook}>{text}</a>'
+        return f'<td data-testid="cell-{escape(self.key)}">{text}</td>'
+
 
 @dataclass(frozen=True)
 class RowView:
@@ -38,6 +48,11 @@ class RowView:
     edit: str
     delete: str
     cells: list[Cell]
+
+    @property
+    def cells_html(self) -> Markup:
+        """Every cell of the row as ``<td>`` elements."""
+        return Markup("".join([cell.__html__() for cell in self.cells]))
 
 
 def url_template(entry: ModelAdmin, action: str) -> str:
@@ -56,7 +71,7 @@ def table(entry: ModelAdmin, rows: list[Any]) -> list[RowView]:
             targets[info.key] = (target, url_template(target, "detail"))
     views = []
     for row in rows:
-        key = keys.encode(entry.key_values(row))
+        key = encode(entry.key_values(row))
         cells = []
         for index, info in enumerate(columns):
             value = getattr(row, info.key)
@@ -81,5 +96,12 @@ def related(info: Any, row: Any, value: Any, target: tuple[ModelAdmin, str] | No
     if target is None:
         return Cell(info.key, label)
     entry, template = target
-    key = keys.encode(entry.key_values(other) if other is not None else (value,))
+    key = encode(entry.key_values(other) if other is not None else (value,))
     return Cell(info.key, label, template.replace(PLACEHOLDER, key))
+
+
+def encode(values: tuple[Any, ...]) -> str:
+    """keys.encode, with a shortcut for the common single integer key."""
+    if len(values) == 1 and type(values[0]) is int:
+        return str(values[0])
+    return keys.encode(values)
