@@ -236,9 +236,9 @@ def test_a_search_counts_in_a_bounded_sample(client: FlaskClient, expenses: int,
 def test_a_rare_search_stops_at_its_window_and_offers_to_go_on(
     app: Flask, client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from webapp.admin import queries
+    from webapp.admin import paging
 
-    monkeypatch.setattr(queries, "SEARCH_WINDOW", 30)
+    monkeypatch.setattr(paging, "SEARCH_WINDOW", 30)
     app.config["PER_PAGE"] = 10
     body = get(client, "/admin/expenses/?q=rare")
     assert 'data-testid="search-window"' in body and keys_of(body) == []

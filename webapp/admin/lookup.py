@@ -12,7 +12,7 @@ from werkzeug.exceptions import BadRequest
 from wtforms import Field
 from wtforms.widgets import html_params
 
-from webapp.admin import cursors, queries, site
+from webapp.admin import cursors, paging, queries, site
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
 
@@ -52,10 +52,10 @@ def search(entry: ModelAdmin, column_key: str, q: str) -> tuple[list[Any], bool]
         return rows, False
     sort = cursors.sort_keys(entry, entry.default_order)
     conditions = [match(queries.cursors_columns(entry))]
-    window_end = queries.probe(entry, sort, [], LOOKUP_WINDOW - 1)
+    window_end = paging.probe(entry, sort, [], LOOKUP_WINDOW - 1)
     if window_end is not None:
         conditions.append(cursors.up_to(sort, window_end))
-    query = select(entry.model).where(*conditions).order_by(*cursors.order_by(sort, queries.dialect()))
+    query = select(entry.model).where(*conditions).order_by(*cursors.order_by(sort, paging.dialect()))
     rows.extend(row for row in db.session.scalars(query.limit(LOOKUP_LIMIT + 1)) if row not in rows)
     return rows, window_end is not None and len(rows) <= LOOKUP_LIMIT
 
