@@ -198,8 +198,14 @@ class Database:
 
 
 @pytest.fixture(scope="session")
-def database(database_url: str) -> Iterator[Database]:
-    """The database every live server of this run serves (``--db`` picks the backend)."""
+def database(backend: str, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """The database every live server of this run serves (``--db`` picks the backend).
+
+    On SQLite the servers get a file of their own, so the other suites' resets never meet a
+    live server's connections; a server backend's run database is used as it is.
+    """
+    if backend == "sqlite":
+        database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite'}"
     database = Database(database_url)
     database.reseed()  # so the server starts on the demo data, whatever ran before
     database.add_editor()  # before any server starts: with an account there, none prints a first admin
