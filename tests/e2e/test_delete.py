@@ -27,6 +27,7 @@ def test_delete_a_hero_from_the_list_through_the_confirmation(page: Page, base_u
     assert seeded.column("SELECT name FROM hero ORDER BY name") == ["Deadpond", "Rusty-Man"]
 
 
+@pytest.mark.database_rules
 def test_deleting_a_team_lists_its_heroes_and_leaves_them_without_a_team(page: Page, seeded, submit) -> None:
     z_force = seeded.scalar("SELECT id FROM team WHERE name = 'Z-Force'")
     page.goto(f"/admin/team/{z_force}/")
@@ -45,6 +46,7 @@ def test_deleting_a_team_lists_its_heroes_and_leaves_them_without_a_team(page: P
     assert seeded.scalar("SELECT count(*) FROM hero") == 3
 
 
+@pytest.mark.database_rules
 def test_a_category_that_an_expense_uses_cannot_be_deleted(page: Page, seeded, submit) -> None:
     page.goto("/admin/categories/")
     row = page.get_by_test_id("row").filter(has=page.get_by_test_id("cell-name").get_by_text("Food", exact=True))

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_playwright.pytest_playwright import CreateContextCallback
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.database_rules]  # foreign keys
 
 
 def test_add_a_user_a_category_and_an_expense_and_read_them_back(page: Page, seeded, submit) -> None:

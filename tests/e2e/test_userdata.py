@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.database_rules]  # a time stamp the database sets
 
 
 def as_datetime(value: object) -> dt.datetime:

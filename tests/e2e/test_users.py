@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.database_rules
 def test_a_duplicate_email_is_explained_next_to_the_field_and_nothing_is_saved(page: Page, seeded, submit) -> None:
     page.goto("/admin/users/new")
     page.get_by_label("Email").fill("alice@example.com")
