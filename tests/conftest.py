@@ -337,6 +337,8 @@ def add_accounts(app: Flask) -> None:
         accounts.create_tables()
         rows = {table.name: db.session.scalar(select(func.count()).select_from(table)) for table in accounts.internal_tables()}
         names = set(db.session.scalars(select(Account.name)))
+        # End the read: SQLite cannot write from a snapshot older than the DDL below.
+        db.session.rollback()
         if names == set(PASSWORDS) and sum(rows.values()) == len(PASSWORDS):
             return  # already so: skip the DDL, which takes a second on MariaDB
         if any(rows.values()):

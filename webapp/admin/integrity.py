@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Integer, Numeric, String, Table, inspect
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Integer, Numeric, String, Table, Time, inspect
 from sqlalchemy.exc import DataError, DBAPIError, SQLAlchemyError, StatementError
 
 from webapp.admin.introspect import ColumnInfo, integer_range
@@ -85,6 +85,15 @@ MARIADB = {
     1366: Kind.BAD_VALUE,  # incorrect integer/decimal/string value
     1300: Kind.BAD_VALUE,  # invalid character string
 }
+# Non-text column types, and what a value of each must be.
+EXPECTED: tuple[tuple[type, str], ...] = (
+    (Boolean, "yes or no"),
+    (Integer, "a whole number"),
+    (Numeric, "a number"),  # Float is a Numeric
+    (DateTime, "a date and time"),
+    (Date, "a date"),
+    (Time, "a time of day"),
+)
 # What PyMySQL raises, before sending, for a float the server cannot store (inf, nan).
 MYSQL_REFUSED_FLOAT = "can not be used with MySQL"
 # A quoted identifier, possibly qualified: `db`.`table`.`column` or 'column'.
@@ -96,6 +105,8 @@ def classify(exc: BaseException) -> Violation | None:
     orig = exc.orig if isinstance(exc, StatementError) else exc
     if isinstance(orig, (OverflowError, ValueError, UnicodeError)):
         return Violation(Kind.BAD_VALUE)  # driver refused a value before the database saw it
+    if isinstance(exc, StatementError) and isinstance(orig, TypeError):
+        return Violation(Kind.BAD_VALUE)  # a bind processor refused a value of the wrong type
     name = getattr(orig, "sqlite_errorname", None)
     if name is not None:
         return _sqlite(name, str(orig))
@@ -239,6 +250,8 @@ def explain(violation: Violation, entry: ModelAdmin, row: Any, deleting: str | N
             return Problem(in_use_sentence(entry, deleting, "rows of another table", "refer"))
         return _missing_related(entry, row, keys)
     if violation.kind is Kind.NOT_NULL:
+        if keys and getattr(row, keys[0], None) is not None:
+            return _bad_value(entry, row, keys)  # SQLite stores NaN as NULL: the value was there
         if keys:
             return Problem(f"{entry.column(keys[0]).label} is required.", keys[0], status)
         return Problem("A required value is missing. Fill in every required field and try again.", None, status)
@@ -262,6 +275,9 @@ def _bad_value(entry: ModelAdmin, row: Any, keys: tuple[str, ...]) -> Problem:
 def unstorable(info: ColumnInfo, value: Any) -> str | None:
     """Why ``value`` cannot be stored in ``info``'s column on every backend, or None."""
     kind, label = info.column.type, info.label
+    expected = _expected(kind)
+    if isinstance(value, str) and expected is not None:
+        return f"{label} {quote(value)} is not {expected}."  # PostgreSQL: invalid text representation
     if isinstance(value, str):
         if "\x00" in value:
             return f"{label} cannot contain the NUL character. Remove it and try again."
@@ -282,6 +298,14 @@ def unstorable(info: ColumnInfo, value: Any) -> str | None:
         allowed = kind.precision - (kind.scale or 0)
         if abs(value) >= Decimal(10) ** allowed:
             return f"{label} {value} is too large: enter at most {allowed} digits before the decimal point."
+    return None
+
+
+def _expected(kind: Any) -> str | None:
+    """What a value of a non-text column type must be, in words; None for text."""
+    for types, words in EXPECTED:
+        if isinstance(kind, types):
+            return words
     return None
 
 
