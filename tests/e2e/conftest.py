@@ -25,7 +25,6 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine, RowMapping, create_engine, text
-
 from werkzeug.security import generate_password_hash
 
 from webapp import accounts, create_app, demo
@@ -78,9 +77,9 @@ class LiveServer:
 
     def start(self) -> None:
         """Start the server and wait until GET /healthz answers 200."""
-        self._log = self.log_path.open("a")
         for _attempt in range(3):  # another process may take the free port before flask binds it
             port = free_port()
+            self._log = self.log_path.open("a")
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "flask", "--app", "webapp", "run", "--port", str(port)],
                 cwd=ROOT,
@@ -93,8 +92,6 @@ class LiveServer:
             if self._wait_until_healthy():
                 return
             self.stop()
-            self._log = self.log_path.open("a")
-        self._log.close()
         raise RuntimeError(f"the live server did not start; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}")
 
     def _wait_until_healthy(self) -> bool:
