@@ -35,7 +35,7 @@ def test_deleting_a_team_lists_its_heroes_and_leaves_them_without_a_team(page: P
 
     dependent = page.get_by_test_id("dependent-hero")
     expect(dependent).to_have_attribute("data-action", "set null")
-    expect(dependent).to_contain_text("1 hero row")
+    expect(dependent).to_contain_text("1 hero (by Team): will keep existing with Team left empty")
     assert submit(page, "Delete") == 303
 
     expect(page.get_by_role("status")).to_have_text("Deleted team “Z-Force”.")
@@ -54,7 +54,7 @@ def test_a_category_that_an_expense_uses_cannot_be_deleted(page: Page, seeded, s
 
     blocker = page.get_by_test_id("dependent-expenses")
     expect(blocker).to_have_attribute("data-action", "block")
-    expect(blocker).to_contain_text("block the delete")
+    expect(blocker).to_contain_text("1 expense (by Category): block the delete")
     assert submit(page, "Delete") == 409
 
     sentence = "Cannot delete category “Food”: 1 expense refers to it."

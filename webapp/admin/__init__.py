@@ -22,4 +22,6 @@ def init_app(app: Flask, entries: Iterable[ModelAdmin]) -> None:
         key_of=site.key_of,
         related=site.related,
         display=site.display,
+        count_noun=site.count_noun,
+        columns_label=site.columns_label,
     )

@@ -54,6 +54,13 @@ def count_noun(table: str, number: int) -> str:
     return f"{number} {entry.label if number == 1 else entry.label_plural}"
 
 
+def columns_label(table: str, names: tuple[str, ...]) -> str:
+    """The labels of a table's columns («Category», «Team»), for sentences about it."""
+    entry = entry_for_table(table)
+    labels = {info.column.name: info.label for info in entry.columns} if entry else {}
+    return ", ".join(labels.get(name) or humanize(name) for name in names)
+
+
 def related(entry: ModelAdmin, info: ColumnInfo, row: Any) -> tuple[str, str | None] | None:
     """For a foreign key cell: the related row's label and its URL, or None when empty."""
     value = getattr(row, info.key)

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 
 from webapp.admin import checks, export, imports, keys, lookup, queries, site, versions
 from webapp.admin.forms import form_class, form_columns, populate
-from webapp.admin.integrity import Problem, quote
+from webapp.admin.integrity import Problem, in_use_sentence, quote
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
 from webapp.unit_of_work import flush_or_explain
@@ -200,4 +200,4 @@ def blocked(entry: ModelAdmin, row: Any, dependents: list[queries.Dependents]) -
         return None
     counted = " and ".join(site.count_noun(d.dependent.table.name, d.count) for d in blockers)
     verb = "refers" if len(blockers) == 1 and blockers[0].count == 1 else "refer"
-    return Problem(f"Cannot delete {entry.label} {quote(row)}: {counted} {verb} to it.")
+    return Problem(in_use_sentence(entry, str(row), counted, verb))
