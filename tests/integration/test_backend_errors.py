@@ -97,7 +97,7 @@ CASES = [
     ),
     pytest.param(
         lambda: shift(employee_id=1, weekday=Weekday.monday),
-        everywhere(409, "employee_id", "A shift with employee “1” and weekday “monday” already exists."),
+        everywhere(409, "employee_id", "A shift with employee “Ann” and weekday “Monday” already exists."),
         id="composite-primary-key",
     ),
     pytest.param(

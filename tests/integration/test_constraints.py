@@ -103,7 +103,7 @@ def test_composite_primary_key_taken(client: FlaskClient, html: Any, read_back: 
     ann = read_back("SELECT id FROM employee WHERE name = 'Ann'")
     data = {**SHIFT, "employee_id": str(ann), "weekday": "monday", "starts_at": "10:00", "ends_at": "12:00"}
     response = client.post("/admin/shifts/new", data=data)
-    refused(html, response, 409, "employee_id", f"A shift with employee “{ann}” and weekday “monday” already exists.")
+    refused(html, response, 409, "employee_id", "A shift with employee “Ann” and weekday “Monday” already exists.")
     assert read_back("SELECT count(*) FROM shifts") == 1
     assert str(read_back("SELECT starts_at FROM shifts")).lstrip("0").startswith("9:00")  # the stored one stays
 

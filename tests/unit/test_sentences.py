@@ -55,7 +55,7 @@ def test_composite_primary_key(in_request: Flask, entries: dict[str, ModelAdmin]
     ann = db.session.scalar(select(Employee.id).where(Employee.name == "Ann"))
     row = Shift(employee_id=ann, weekday=Weekday.monday, starts_at=dt.time(8), ends_at=dt.time(9))
     problem = explained(entries["shifts"], row)
-    assert problem == Problem(f"A shift with employee “{ann}” and weekday “monday” already exists.", "employee_id")
+    assert problem == Problem("A shift with employee “Ann” and weekday “Monday” already exists.", "employee_id")
 
 
 def test_foreign_key_to_a_missing_row(in_request: Flask, entries: dict[str, ModelAdmin]) -> None:
@@ -144,7 +144,7 @@ def test_an_error_that_is_not_about_the_data_is_not_explained(in_request: Flask)
         ("employee", ("name",), ("Ann",), "An employee with name “Ann” already exists."),
         ("userdata", ("user_id",), ("Brad",), "User data with user id “Brad” already exists."),
         ("shifts", ("employee_id", "weekday"), (1, Weekday.friday),
-         "A shift with employee “1” and weekday “friday” already exists."),
+         "A shift with employee “1” and weekday “Friday” already exists."),
     ],
 )
 def test_unique_sentence_grammar(
@@ -155,4 +155,4 @@ def test_unique_sentence_grammar(
 
 def test_missing_sentence() -> None:
     assert missing_sentence("Category", 9999) == "Category 9999 does not exist."
-    assert missing_sentence("Weekday", Weekday.friday) == "Weekday friday does not exist."
+    assert missing_sentence("Weekday", Weekday.friday) == "Weekday Friday does not exist."  # the label the form offered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,7 +59,19 @@ def holder(
     if current is not None:
         query = query.where(not_(_is_row(entry, current)))
     found = db.session.execute(query).first()
-    return None if found is None else tuple(found)
+    return None if found is None else tuple(shown(entry, key, value) for key, value in zip(keys, found))
+
+
+def shown(entry: ModelAdmin, key: str, value: Any) -> Any:
+    """A stored value as the form showed it: a related row by its label, an enum by its name."""
+    info = entry.column(key)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if info.relation is not None and value is not None:
+        target = info.relation.target
+        related = db.session.scalar(select(target).where(getattr(target, info.relation.target_key) == value))
+        return str(related) if related is not None else value
+    return value
 
 
 def _is_row(entry: ModelAdmin, row: Any) -> Any:

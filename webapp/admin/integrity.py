@@ -225,7 +225,7 @@ def missing_sentence(label: str, value: Any) -> str:
 
 def show(value: Any) -> str:
     """Spell a value the way the user typed it."""
-    return str(getattr(value, "name", value)) if isinstance(value, enum.Enum) else str(value)
+    return str(value.value) if isinstance(value, enum.Enum) else str(value)  # the label the form offered
 
 
 def explain(violation: Violation, entry: ModelAdmin, row: Any, deleting: str | None = None) -> Problem:
