@@ -1,12 +1,21 @@
-# The two commands of the README: `make run` and `make test`.
+# The commands of the README: `make run`, `make test` and `make serve`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
+WORKERS ?= 2
+DATABASE_URL ?=
+# The database servers the suite also runs on; the environment may name others.
+WEBAPP_TEST_POSTGRESQL_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+WEBAPP_TEST_MARIADB_URL ?= mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4
+export WEBAPP_TEST_POSTGRESQL_URL WEBAPP_TEST_MARIADB_URL
+PYTEST := $(BIN)/python -m pytest -W error
+# On a server: the integration suite and the browser tests of database rules.
+SERVER_SUITE := tests/integration $(wildcard tests/e2e) -m "not e2e or database_rules"
 
-.PHONY: run install install-test chromium test
+.PHONY: run install install-test install-serve chromium test serve
 
 ## Install the app and serve it on http://127.0.0.1:5000 with the demo SQLite database.
 run: install
@@ -26,6 +35,17 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
-## Install everything the tests need and run the whole suite.
+## Install everything the tests need and run the whole suite on SQLite, then on PostgreSQL and MariaDB.
+## Under CI a stopped local database server is started, and one that cannot be reached fails the run.
 test: install-test chromium
-	$(BIN)/python -m pytest -W error
+	$(PYTEST)
+	@if [ -n "$$CI" ]; then $(BIN)/python scripts/database_servers.py; fi
+	$(PYTEST) $(SERVER_SUITE) --db postgresql
+	$(PYTEST) $(SERVER_SUITE) --db mariadb
+
+## Serve with gunicorn on any database: make serve WORKERS=4 DATABASE_URL=postgresql+psycopg://…
+serve: install-serve
+	DATABASE_URL='$(DATABASE_URL)' WORKERS='$(WORKERS)' HOST='$(HOST)' PORT='$(PORT)' VENV='$(VENV)' scripts/serve
+
+install-serve: $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[serve,postgresql,mysql]"
