@@ -46,6 +46,18 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database backend: {config.getoption('--db')}"
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """End with one line per run that says which backend passed how many tests."""
+    counts = {key: len(terminalreporter.stats.get(key, [])) for key in ("passed", "failed", "error", "skipped")}
+    terminalreporter.write_line(
+        f"backend {config.getoption('--db')}: " + ", ".join(f"{n} {key}" for key, n in counts.items() if n)
+    )
+
+
 @pytest.fixture(scope="session")
 def backend(request: pytest.FixtureRequest) -> str:
     """The backend this run tests: sqlite, postgresql or mariadb."""

@@ -1,0 +1,196 @@
+"""``make serve``'s command serves the app with gunicorn, and two hosts can serve one database.
+
+Each server is ``scripts/serve`` (what ``make serve`` runs, without the install step) on a
+free loopback port, on the run's database; a test talks to it over real HTTP, signs in,
+creates a row and stops it.
+"""
+
+from __future__ import annotations
+
+import html
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV = Path(sys.executable).parent.parent
+START_SECONDS = 60
+SECRET_KEY = "one-key-for-every-host"
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+ReadBack = Callable[..., Any]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """``scripts/serve`` in its own process group, on a free port."""
+
+    def __init__(self, database_url: str, log: Path, workers: int) -> None:
+        self.database_url, self.log_path, self.workers = database_url, log, workers
+        self.url = ""
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the server and wait until /healthz answers 200."""
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBAPP_", "FLASK_", "GUNICORN_"))}
+        env.update(
+            DATABASE_URL=self.database_url,
+            WORKERS=str(self.workers),
+            HOST="127.0.0.1",
+            PORT=str(port),
+            VENV=str(VENV),
+            WEBAPP_SECRET_KEY=SECRET_KEY,
+        )
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(ROOT / "scripts" / "serve")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError(f"gunicorn did not start:\n{self.log_path.read_text()[-3000:]}")
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers: the master's child processes."""
+        assert self.process is not None
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def stop(self) -> int | None:
+        """Stop gracefully (SIGTERM to the master, which stops its workers); the exit status."""
+        if self.process is None:
+            return None
+        process, self.process = self.process, None
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                return process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        return process.returncode
+
+
+class Browser:
+    """Cookies and forms over plain HTTP; redirects are answered, not followed."""
+
+    class _Keep(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    def __init__(self) -> None:
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), self._Keep()
+        )
+
+    def request(self, url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
+        """GET, or POST ``data``; the status and the body."""
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(url, data=body, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as answer:
+            with answer:
+                return answer.code, answer.read().decode()
+
+    def submit(self, page_url: str, data: dict[str, str]) -> int:
+        """Open a form page and post ``data`` with its CSRF token; the status."""
+        status, page = self.request(page_url)
+        assert status == 200, page[-2000:]
+        token = CSRF.search(page)
+        assert token, "the form carries no CSRF token"
+        status, _body = self.request(page_url, {**data, "csrf_token": html.unescape(token.group(1))})
+        return status
+
+
+@pytest.fixture
+def serve(
+    app: Flask, database_url: str, tmp_path: Path
+) -> Iterator[Callable[[int], Server]]:
+    """Start gunicorn servers on the run's freshly seeded database; stop them all afterwards."""
+    if not (VENV / "bin" / "gunicorn").exists():
+        pytest.skip("install the serve extra (pip install -e .[serve]) to test gunicorn")
+    servers: list[Server] = []
+
+    def start(workers: int) -> Server:
+        server = Server(database_url, tmp_path / f"server{len(servers)}.log", workers)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def sign_in(browser: Browser, server: Server, passwords: dict[str, str]) -> None:
+    """Sign in as the editor through the login form."""
+    status = browser.submit(f"{server.url}/login", {"name": "editor", "password": passwords["editor"]})
+    assert status == 303
+
+
+def test_gunicorn_serves_the_app_and_stops_cleanly(
+    serve: Callable[[int], Server], read_back: ReadBack, passwords: dict[str, str]
+) -> None:
+    server = serve(3)
+    assert len(server.worker_pids()) == 3
+    browser = Browser()
+    sign_in(browser, server, passwords)
+    status = browser.submit(f"{server.url}/admin/team/new", {"name": "Served", "headquarters": "Port"})
+    assert status == 303
+    assert read_back("SELECT headquarters FROM team WHERE name = 'Served'") == "Port"
+    status, page = browser.request(f"{server.url}/admin/team/")
+    assert status == 200 and "Served" in page
+    assert server.stop() == 0
+
+
+def test_two_hosts_serve_one_database_with_nothing_kept_in_memory(
+    serve: Callable[[int], Server], read_back: ReadBack, passwords: dict[str, str]
+) -> None:
+    """Signed in on one host, the same cookie works on another; a row saved on one shows on both."""
+    first, second = serve(2), serve(2)
+    browser = Browser()
+    sign_in(browser, first, passwords)
+    # The form comes from one host and is posted to the other: the CSRF token and the
+    # sign-in travel in the signed cookie, and both hosts share the secret key.
+    status, page = browser.request(f"{first.url}/admin/team/new")
+    token = CSRF.search(page)
+    assert status == 200 and token
+    data = {"name": "Load balanced", "headquarters": "Both", "csrf_token": html.unescape(token.group(1))}
+    status, _body = browser.request(f"{second.url}/admin/team/new", data)
+    assert status == 303
+    for server in (first, second):
+        status, page = browser.request(f"{server.url}/admin/team/")
+        assert status == 200 and "Load balanced" in page
+    assert read_back("SELECT count(*) FROM team WHERE name = 'Load balanced'") == 1
