@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
-from webapp.admin import checks, export, imports, keys, lookup, queries, site, versions
+from webapp.admin import bulk, checks, export, imports, keys, lookup, queries, site, versions
 from webapp.admin.forms import form_class, form_columns, populate
 from webapp.admin.integrity import Problem, in_use_sentence, quote
 from webapp.admin.registry import ModelAdmin
@@ -36,6 +36,8 @@ def crud_blueprint(entry: ModelAdmin) -> Blueprint:
     bp.add_url_rule("/export.csv", "export", bind(export.export_view, entry))
     bp.add_url_rule("/import", "import", bind(imports.upload_view, entry), methods=["GET", "POST"])
     bp.add_url_rule("/import/<token>", "import_job", bind(imports.job_view, entry), methods=["GET", "POST"])
+    bp.add_url_rule("/bulk", "bulk", bind(bulk.bulk_view, entry), methods=["POST"])
+    bp.add_url_rule("/bulk/<token>", "outcome", bind(bulk.report_view, entry))
     bp.add_url_rule("/lookup.json", "lookup", bind(lookup.lookup_view, entry))
     bp.before_request(bind(refuse_writes, entry))
     return bp
