@@ -57,3 +57,19 @@ def test_upload_see_errors_by_line_then_import_the_corrected_file(page: Page, se
     names = seeded.column("SELECT name FROM hero ORDER BY name")
     assert names == sorted(["Deadpond", "Spider-Boy", "Rusty-Man", "Squirrel Girl", "No Secret", "Old One", "Found"])
     assert seeded.scalar("SELECT team_id FROM hero WHERE name = 'Found'") == 1
+
+
+def test_tick_rows_preview_and_set_a_column_in_bulk(page: Page, seeded) -> None:
+    page.goto("/admin/hero/?sort=id")
+    page.get_by_test_id("select-row").nth(0).check()
+    page.get_by_test_id("select-row").nth(1).check()
+    page.get_by_test_id("bulk-action").select_option("set")
+    page.get_by_test_id("bulk-column").select_option("age")
+    page.get_by_test_id("bulk-value").fill("33")
+    page.get_by_test_id("bulk-submit").click()
+    expect(page.get_by_test_id("bulk-row")).to_have_count(2)
+    assert seeded.scalar("SELECT COUNT(*) FROM hero WHERE age = 33") == 0  # the preview changed nothing
+    page.get_by_test_id("bulk-confirm").click()
+    expect(page.get_by_test_id("bulk-outcome")).to_have_text(["— → 33", "— → 33"])
+    expect(page.get_by_test_id("flash-success")).to_have_text("Set age on 2 heroes.")
+    assert seeded.scalar("SELECT COUNT(*) FROM hero WHERE age = 33") == 2
