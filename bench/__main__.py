@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_size(n: int, requests: int, port: int) -> dict[str, Any]:
     """Measure every scenario on a database of ``n`` expenses."""
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     database = data.working_copy(n, OUT)
     print(f"[bench] {n:,} expenses: database ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     prepare(database)
@@ -80,7 +81,8 @@ def run_size(n: int, requests: int, port: int) -> dict[str, Any]:
     finally:
         stop(app)
         stop(floor)
-    return {"rows": n, "scenarios": measured, "worker_memory_mb": memory}
+    load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
+    return {"rows": n, "scenarios": measured, "worker_memory_mb": memory, "load_average": load}
 
 
 def prepare(database: Path) -> None:
@@ -227,24 +229,28 @@ def table(n: int, result: dict[str, Any]) -> str:
         f"#### {n:,} expenses",
         "",
         "| scenario | median, 1 client | p99, 1 client | req/s, 1 client | median, 4 clients | p99, 4 clients "
-        "| req/s, 4 clients | SQL per request (page + sign-in) | floor median, 1 client | × floor |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| req/s, 4 clients | SQL per request (page + sign-in) | server CPU per request | floor median, 1 client "
+        "| floor CPU | × floor (median) |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for name, found in result["scenarios"].items():
         one, four, floor = found["app_1"], found["app_4"], found.get("floor_1")
-        ratio = f"{one['median_ms'] / floor['median_ms']:.2f}" if floor else "–"
-        lines.append(
-            f"| {name} | {one['median_ms']:.1f} ms | {one['p99_ms']:.1f} ms | {one['per_second']:.0f} "
-            f"| {four['median_ms']:.1f} ms | {four['p99_ms']:.1f} ms | {four['per_second']:.0f} "
-            f"| {one['page_statements']} + {one['sign_in_statements']} "
-            f"| {floor['median_ms']:.1f} ms | {ratio} |" if floor else
-            f"| {name} | {one['median_ms']:.1f} ms | {one['p99_ms']:.1f} ms | {one['per_second']:.0f} "
-            f"| {four['median_ms']:.1f} ms | {four['p99_ms']:.1f} ms | {four['per_second']:.0f} "
-            f"| {one['page_statements']} + {one['sign_in_statements']} | – | – |"
-        )
+        cells = [
+            name, f"{one['median_ms']:.1f} ms", f"{one['p99_ms']:.1f} ms", f"{one['per_second']:.0f}",
+            f"{four['median_ms']:.1f} ms", f"{four['p99_ms']:.1f} ms", f"{four['per_second']:.0f}",
+            f"{one['page_statements']} + {one['sign_in_statements']}", f"{one['cpu_ms']:.1f} ms",
+        ]
+        if floor:
+            cells += [f"{floor['median_ms']:.1f} ms", f"{floor['cpu_ms']:.1f} ms",
+                      f"{one['median_ms'] / floor['median_ms']:.2f}"]
+        else:
+            cells += ["–", "–", "–"]
+        lines.append("| " + " | ".join(cells) + " |")
     memory = result["worker_memory_mb"]
     lines += ["", f"Worker memory after the run (RSS): app {', '.join(f'{m:.0f} MB' for m in memory['app'])}; "
-              f"floor {', '.join(f'{m:.0f} MB' for m in memory['floor'])}.", "", *targets(result)]
+              f"floor {', '.join(f'{m:.0f} MB' for m in memory['floor'])}. "
+              f"Load average (1 min) before and after: {result['load_average'][0]} and {result['load_average'][1]} "
+              f"on {os.cpu_count()} cores.", "", *targets(result)]
     return "\n".join(lines)
 
 
