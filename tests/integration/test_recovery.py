@@ -216,3 +216,9 @@ def test_a_database_that_was_never_up_gives_a_503_page(app_with: Callable[..., F
     response = client.post("/login", data={"name": "editor", "password": "editor-password"})
     assert response.status_code == 503
     assert UNAVAILABLE in response.get_data(as_text=True)
+
+
+def test_other_engine_options_keep_pool_pre_ping(app_with: Callable[..., Flask]) -> None:
+    """Tuning the pool (WEBAPP_SQLALCHEMY_ENGINE_OPTIONS) must not lose the check on checkout."""
+    app = app_with(reset=False, SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 3600})
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True, "pool_recycle": 3600}
