@@ -299,3 +299,11 @@ def test_sort_links_say_which_columns_have_no_index(client: FlaskClient, expense
     indexed = dict(re.findall(r'data-testid="sort-(\w+)" data-indexed="(\w+)"', body))
     assert indexed == {"id": "true", "user_id": "true", "category_id": "true", "description": "false",
                        "amount": "true", "date": "true"}
+
+
+def test_the_dashboard_counts_are_bounded_too(client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(counting, "COUNT_LIMIT", 20)
+    body = get(client, "/admin/")
+    shown = re.search(r'data-testid="count-expenses">([^<]*)<', body)
+    assert shown is not None and shown.group(1) in ("more than 20", "about 131")  # about: an estimate
+    assert re.search(r'data-testid="count-hero">3<', body)

@@ -35,6 +35,13 @@ class Count:
         """Whether ``value`` is the true number of rows."""
         return self.kind == "exact"
 
+    def __str__(self) -> str:
+        """«3», «more than 10,000», «about 1,000,000», «at least 94»."""
+        if self.kind == "exact":
+            return str(self.value)
+        prefix = {"more": "more than", "estimate": "about"}.get(self.kind, "at least")
+        return f"{prefix} {self.value:,}"
+
 
 def count_rows(
     entry: ModelAdmin,

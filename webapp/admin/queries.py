@@ -298,9 +298,9 @@ def ordering(entry: ModelAdmin, sort: tuple[str, ...]) -> list[Any]:
     return cursors.order_by(cursors.sort_keys(entry, sort or entry.default_order), dialect())
 
 
-def count(entry: ModelAdmin) -> int:
-    """How many rows ``entry``'s table holds."""
-    return db.session.scalar(select(func.count()).select_from(entry.model)) or 0
+def count(entry: ModelAdmin) -> Count:
+    """How many rows ``entry``'s table holds, reading at most COUNT_LIMIT of them (prints as text)."""
+    return count_rows(entry, [], None, False)
 
 
 @dataclass(frozen=True)
