@@ -305,5 +305,5 @@ def test_the_dashboard_counts_are_bounded_too(client: FlaskClient, expenses: int
     monkeypatch.setattr(counting, "COUNT_LIMIT", 20)
     body = get(client, "/admin/")
     shown = re.search(r'data-testid="count-expenses">([^<]*)<', body)
-    assert shown is not None and shown.group(1) in ("more than 20", "about 131")  # about: an estimate
+    assert shown is not None and shown.group(1).startswith(("more than 20", "about "))  # about: an estimate
     assert re.search(r'data-testid="count-hero">3<', body)
