@@ -228,7 +228,8 @@ def test_a_count_past_its_budget_says_more_than(client: FlaskClient, expenses: i
 def test_a_search_counts_in_a_bounded_sample(client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(counting, "COUNT_LIMIT", 40)
     body = get(client, "/admin/expenses/?q=item")
-    assert text_of(body, "list-count").startswith("At least 40 expenses matching “item” (counted in the first 40 read)")
+    # 40 of the 40 rows sampled match, but the page itself found 50 and one more: at least 51.
+    assert text_of(body, "list-count").startswith("At least 51 expenses matching “item” · Count all")
     body = get(client, "/admin/expenses/?q=item&count=all")
     assert text_of(body, "list-count").startswith("130 expenses matching “item”")
 
@@ -242,6 +243,12 @@ def test_a_rare_search_stops_at_its_window_and_offers_to_go_on(
     app.config["PER_PAGE"] = 10
     body = get(client, "/admin/expenses/?q=rare")
     assert 'data-testid="search-window"' in body and keys_of(body) == []
+    monkeypatch.setattr(counting, "COUNT_LIMIT", 5)  # a sample that misses the match the page finds
+    monkeypatch.setattr(paging, "SEARCH_WINDOW", 1000)
+    body = get(client, "/admin/expenses/?q=rare")
+    assert len(keys_of(body)) == 1 and text_of(body, "list-count").startswith("At least 1 expense matching “rare”")
+    monkeypatch.setattr(paging, "SEARCH_WINDOW", 30)
+    monkeypatch.setattr(counting, "COUNT_LIMIT", 10_000)
     found = []
     url: str | None = "/admin/expenses/?q=rare"
     for _ in range(10):  # 131 rows, 30 a window: the match turns up within five pages

@@ -162,6 +162,9 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
     total = count_rows(entry, where, match, params.count_all)
     plan = plan_page(params, sort, total, per_page, match is not None)
     rows, more, window_end = ([], False, None) if plan.past_end else fetch(entry, sort, where, match, plan)
+    if total.kind == "sampled" and plan.boundary is None and plan.skip == 0 and not plan.backward:
+        # The sample read other rows than the page did: never claim fewer than the page found.
+        total = Count(max(total.value, len(rows) + more), "sampled", total.sample)
     return assemble(entry, params, sort, total, plan, rows, more, window_end, per_page)
 
 
