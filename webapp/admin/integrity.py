@@ -5,12 +5,13 @@ from __future__ import annotations
 import enum
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Integer, Numeric, String, Table, Time, inspect
-from sqlalchemy.exc import DataError, DBAPIError, SQLAlchemyError, StatementError
+from sqlalchemy.exc import DataError, DBAPIError, SAWarning, SQLAlchemyError, StatementError
 
 from webapp.admin.introspect import ColumnInfo, integer_range
 from webapp.admin.registry import ModelAdmin
@@ -328,8 +329,10 @@ def _live_columns(table: Table, name: str) -> tuple[str, ...]:
     from webapp.extensions import db  # a query; imported late to keep this module pure
 
     try:
-        schema = inspect(db.session.connection())
-        found = [*schema.get_unique_constraints(table.name, table.schema), *schema.get_indexes(table.name, table.schema)]
+        with warnings.catch_warnings():  # a column type SQLAlchemy does not know is no reason to fail
+            warnings.filterwarnings("ignore", "Did not recognize type", SAWarning)
+            schema = inspect(db.session.connection())
+            found = [*schema.get_unique_constraints(table.name, table.schema), *schema.get_indexes(table.name, table.schema)]
     except SQLAlchemyError:
         return ()  # only a better sentence was at stake
     for item in found:
