@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, g, has_request_context
+from flask import Flask, g, has_app_context
 from sqlalchemy import Table, and_, event, insert, inspect, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, UOWTransaction
@@ -20,6 +20,7 @@ from webapp.extensions import db
 from webapp.models.accounts import Account, AuditEntry, utcnow
 
 PENDING = "webapp.audit.pending"  # session.info key: rows that database cascades will change
+IMPORT_ACCOUNT = "audit_account"  # g key: who a background import runs for
 REDACTED = "(changed)"  # what the trail says instead of a password hash
 CASCADE_DEPTH = 5
 
@@ -51,9 +52,17 @@ def refused(exc: AuditFailed) -> tuple[str, int]:
     return page(500, "The change was not saved, because its audit record could not be written. Nothing was changed.")
 
 
+def who() -> str | None:
+    """The account making changes now: the signed-in one, or the one an import runs for."""
+    if not has_app_context():
+        return None
+    account = g.get("account")
+    return account.name if account is not None else g.get(IMPORT_ACCOUNT)
+
+
 def tracked(model: type) -> Tracked | None:
-    """How ``model`` is audited during a request, or None when it is not."""
-    if not has_request_context():
+    """How ``model`` is audited now, or None when it is not."""
+    if who() is None:
         return None  # seeding and command-line setup are not changes made by someone
     if model is Account:
         return Tracked("accounts", ("id",), ("id", "name", "role", "password_hash"), frozenset({"password_hash"}))
@@ -82,14 +91,42 @@ def after_flush(session: Session, _context: UOWTransaction) -> None:
     rows += [entry for row in session.new if (entry := created(row)) is not None]
     rows += [entry for row in session.dirty if (entry := updated(row)) is not None]
     rows += [entry for row in session.deleted if (entry := deleted(row)) is not None]
+    write(session, rows)
+
+
+def write(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert audit rows on the session's connection: the change's own transaction."""
     if not rows:
         return
-    who = g.account.name if g.get("account") is not None else "unknown"
-    now = utcnow()
+    account, now = who() or "unknown", utcnow()
     try:
-        session.connection().execute(insert(AuditEntry.__table__), [{**row, "account": who, "at": now} for row in rows])
+        session.connection().execute(insert(AuditEntry.__table__), [{**row, "account": account, "at": now} for row in rows])
     except DBAPIError as exc:
         raise AuditFailed(f"writing the audit trail failed: {exc}") from exc
+
+
+def insert_rows(model: type, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (by column key) without the ORM, as imports do, auditing each one."""
+    table = introspect.table_of(model)
+    how = tracked(model)
+    if how is None:
+        db.session.execute(insert(table), rows)
+        return
+    key_columns = list(table.primary_key.columns)
+    if all(column.key in params for params in rows for column in key_columns):
+        db.session.execute(insert(table), rows)  # every key is given: one statement for the lot
+        returned = [tuple(params[column.key] for column in key_columns) for params in rows]
+    else:
+        # The database assigns keys: RETURNING one row at a time is the portable way to learn them.
+        statement = insert(table).returning(*key_columns)
+        returned = [tuple(db.session.execute(statement, params).one()) for params in rows]
+    audited = []
+    for params, key in zip(rows, returned):
+        values = {attribute(model, table.c[name]): value for name, value in params.items()}
+        values.update(zip((attribute(model, column) for column in key_columns), key))
+        after = {key: _value(how, key, values[key]) for key in how.columns if key in values}
+        audited.append(_raw(how, keys.encode(tuple(values[key] for key in how.primary_key)), "create", None, after))
+    write(db.session, audited)
 
 
 def created(row: Any) -> dict[str, Any] | None:

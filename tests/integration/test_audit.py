@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -173,3 +175,30 @@ def test_the_changes_page_pages(client: FlaskClient, app: Any) -> None:
     assert older
     second = client.get(older.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert second.count('data-testid="change"') == 1
+
+
+def test_an_import_records_every_row_it_creates(client: FlaskClient, html: Any, trail: Trail, read_back: ReadBack) -> None:
+    csv = b"name,headquarters\nAvengers,Tower\nDefenders,Hell's Kitchen\n"
+    response = client.post(
+        "/admin/team/import", data={"file": (io.BytesIO(csv), "teams.csv")}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    wait_for_job(client, html, location)
+    assert trail() == []  # the preview is a rolled-back dry run
+    assert client.post(location).status_code == 303
+    wait_for_job(client, html, location)
+    ids = {name: read_back("SELECT id FROM team WHERE name = :name", name=name) for name in ("Avengers", "Defenders")}
+    assert trail() == [
+        {"account": "editor", "table_name": "team", "row_key": str(ids[name]), "action": "create", "before": None,
+         "after": {"id": ids[name], "name": name, "headquarters": hq}}
+        for name, hq in (("Avengers", "Tower"), ("Defenders", "Hell's Kitchen"))
+    ]
+
+
+def wait_for_job(client: FlaskClient, html: Any, location: str) -> None:
+    """Follow an import's page until it stops running."""
+    deadline = time.monotonic() + 60
+    while html(client.get(location)).all("import-progress"):
+        assert time.monotonic() < deadline, "the import did not finish"
+        time.sleep(0.05)

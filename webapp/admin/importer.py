@@ -16,10 +16,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Boolean, insert
+from sqlalchemy import Boolean
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
+from webapp import audit
 from webapp.admin.export import unescape
 from webapp.admin.forms import editable_type, field_for
 from webapp.admin.integrity import classify, explain
@@ -195,7 +196,7 @@ def insert_batch(entry: ModelAdmin, batch: list[tuple[int, dict[str, Any]]], rep
     try:
         with db.session.begin_nested():
             for params in groups(entry, [values for _, values in batch]):
-                db.session.execute(insert(entry.model.__table__), params)
+                audit.insert_rows(entry.model, params)  # each row's audit row in the same transaction
         report.passed += len(batch)
         return
     except DATA_ERRORS:
@@ -203,7 +204,7 @@ def insert_batch(entry: ModelAdmin, batch: list[tuple[int, dict[str, Any]]], rep
     for line, values in batch:
         try:
             with db.session.begin_nested():
-                db.session.execute(insert(entry.model.__table__), groups(entry, [values])[0])
+                audit.insert_rows(entry.model, groups(entry, [values])[0])
             report.passed += 1
         except DATA_ERRORS as exc:
             violation = classify(exc)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
@@ -60,7 +60,7 @@ def job_view(entry: ModelAdmin, token: str) -> ResponseReturnValue:
         if job["stage"] != "checked" or job["error_count"] or job["file_errors"]:
             flash("This file cannot be imported: fix the errors listed and upload it again.", "error")
             return render(entry, form=form, job=job, token=token), 409
-        job.update(stage="importing", share=0.0)
+        job.update(stage="importing", share=0.0, account=g.account.name)  # the audit trail names them
         save(token, job)
         start(entry, token, commit=True)
         return redirect(url_for(".import_job", token=token), 303)
@@ -135,6 +135,7 @@ def work(app: Flask, slug: str, token: str, commit: bool) -> None:
     with app.app_context():
         entry = app.extensions[site.EXTENSION][slug]
         job = json.loads((jobs_folder() / f"{token}.json").read_text())
+        g.audit_account = job.get("account")  # no request here: say whom the rows are audited for
 
         def progress(report: importer.Report, share: float) -> None:
             job.update(publish(report), share=round(share, 3))
