@@ -202,3 +202,14 @@ def wait_for_job(client: FlaskClient, html: Any, location: str) -> None:
     while html(client.get(location)).all("import-progress"):
         assert time.monotonic() < deadline, "the import did not finish"
         time.sleep(0.05)
+
+
+def test_bulk_actions_record_every_row(client: FlaskClient, trail: Trail) -> None:
+    done = client.post("/admin/hero/bulk", data={"action": "set", "column": "age", "value": "40", "key": ["1", "2"], "confirm": "1"})
+    assert done.status_code == 303
+    assert [(e["row_key"], e["action"], e["before"], e["after"]) for e in trail("hero")] == [
+        ("1", "update", {"age": None}, {"age": 40}),
+        ("2", "update", {"age": None}, {"age": 40}),
+    ]
+    assert client.post("/admin/userdata/bulk", data={"action": "delete", "key": ["Ed", "Jane"], "confirm": "1"}).status_code == 303
+    assert sorted((e["row_key"], e["action"]) for e in trail("userdata")) == [("Ed", "delete"), ("Jane", "delete")]
