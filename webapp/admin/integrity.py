@@ -320,7 +320,8 @@ def _columns_of(violation: Violation, table: Table) -> tuple[str, ...]:
         for item in (*table.constraints, *table.indexes):
             if item.name == violation.constraint and not isinstance(item, CheckConstraint):
                 return tuple(col.name for col in item.columns)
-        return _live_columns(table, violation.constraint)
+        if violation.kind is not Kind.CHECK:  # a check names no columns; its rule says what it wants
+            return _live_columns(table, violation.constraint)
     return ()
 
 
