@@ -158,3 +158,11 @@ def test_a_string_too_long_for_any_backend_is_refused_by_the_form(
     assert response.status_code == 422
     assert html(response).one("error-name").text == "Enter at most 100 characters."
     assert read_back("SELECT count(*) FROM team") == 2
+
+
+@pytest.mark.parametrize("key", ["brad", "Brad~20", "BRAD"])
+def test_a_key_in_a_url_names_one_exact_row_on_every_backend(client: FlaskClient, key: str) -> None:
+    """MariaDB's comparison would find Brad for these; the page answers as SQLite and PostgreSQL do."""
+    assert client.get("/admin/userdata/Brad/").status_code == 200
+    for page in ("", "edit", "delete"):
+        assert client.get(f"/admin/userdata/{key}/{page}").status_code == 404

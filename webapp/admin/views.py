@@ -160,6 +160,8 @@ def load_row(entry: ModelAdmin, key: str, lock: bool = False) -> Any:
     # FOR UPDATE makes "compare the version, then write" atomic on PostgreSQL and MariaDB;
     # SQLite's writing requests already hold the database's write lock (BEGIN IMMEDIATE).
     row = None if values is None else db.session.get(entry.model, values, with_for_update=lock or None)
+    if row is not None and entry.key_values(row) != values:
+        row = None  # MariaDB matched "brad" to "Brad" or "Brad ": a URL names one exact key everywhere
     if row is None:
         abort(404, f"There is no {entry.label} with the key {quote(key)}.")
     return row
