@@ -40,6 +40,7 @@ class Scenario:
     request: Request
     floor: str | None = None
     list_page: bool = True
+    extra: bool = False  # beyond the issue's scenarios: shown, not held to its targets
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,16 +167,17 @@ def scenarios(n: int, database: Path, port: int, cookie: str) -> tuple[list[Scen
                  f"/floor/filter?category={CATEGORY}"),
         Scenario("expense edit form", Request(f"/admin/expenses/{n // 2}/edit"), list_page=False),
         Scenario("create POST", Request("/admin/expenses/new", "POST", form, 303), list_page=False),
-        Scenario(f"page {page:,} by number (?page=)", Request(f"/admin/expenses/?page={page}"), f"/floor/deep?date={date}&id={key}"),
-        Scenario("last page", Request("/admin/expenses/?last=1")),
-        Scenario(f"search “{data.RARE_WORD}” (rare, bounded)", Request(f"/admin/expenses/?q={data.RARE_WORD}"),
-                 f"/floor/search?pattern=%25{data.RARE_WORD}%25"),
+        Scenario(f"extra: page {page:,} by number (?page=)", Request(f"/admin/expenses/?page={page}"),
+                 f"/floor/deep?date={date}&id={key}", extra=True),
+        Scenario("extra: last page", Request("/admin/expenses/?last=1"), extra=True),
+        Scenario(f"extra: search “{data.RARE_WORD}” (rare, bounded)", Request(f"/admin/expenses/?q={data.RARE_WORD}"),
+                 f"/floor/search?pattern=%25{data.RARE_WORD}%25", extra=True),
     ], cookie
 
 
 def measure(scenario: Scenario, port: int, cookie: str, requests: int) -> dict[str, Any]:
     """Warm up, then time the scenario (and its floor) with one and with four clients."""
-    found: dict[str, Any] = {"list_page": scenario.list_page}
+    found: dict[str, Any] = {"list_page": scenario.list_page, "extra": scenario.extra}
     client.run(port, scenario.request, WARMUP, 1, cookie)
     for clients in CLIENTS:
         found[f"app_{clients}"] = digest(client.run(port, scenario.request, requests, clients, cookie))
@@ -260,9 +262,9 @@ def targets(result: dict[str, Any]) -> list[str]:
     by_name = {name.split(" ")[0]: value for name, value in found.items()}
     first = by_name["first"]["app_1"]["median_ms"]
     deep = next(v for k, v in found.items() if k.startswith("page at 90"))["app_1"]["median_ms"]
-    search = next(v for k, v in found.items() if k.startswith("search") and "~1 %" in k)["app_1"]["median_ms"]
+    search = next(v for k, v in found.items() if "~1 %" in k)["app_1"]["median_ms"]
     edit = found["expense edit form"]["app_1"]["median_ms"]
-    lists = {k: v for k, v in found.items() if v["list_page"] and "floor_1" in v}
+    lists = {k: v for k, v in found.items() if v["list_page"] and "floor_1" in v and not v["extra"]}
     worst = max(v["app_1"]["median_ms"] / v["floor_1"]["median_ms"] for v in lists.values())
     statements = max(v["app_1"]["page_statements"] for v in found.values() if v["list_page"])
     memory = max(result["worker_memory_mb"]["app"] or [0])
@@ -271,7 +273,7 @@ def targets(result: dict[str, Any]) -> list[str]:
         return f"- {'met' if ok else 'NOT met'}: {text}"
 
     return [
-        line(worst <= 1.5, f"every list scenario within 1.5× of its floor (worst {worst:.2f}×)"),
+        line(worst <= 1.5, f"every list scenario within 1.5× of its floor (worst {worst:.2f}×; extras not counted)"),
         line(deep <= 1.5 * first, f"90 %-depth page within 1.5× of the first page ({deep:.1f} vs {first:.1f} ms)"),
         line(search < 50, f"search for a 1 % word under 50 ms ({search:.1f} ms)"),
         line(edit < 20, f"edit form under 20 ms ({edit:.1f} ms)"),

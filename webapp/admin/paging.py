@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -15,6 +15,9 @@ from webapp.admin.counting import Count
 from webapp.admin.cursors import SortKey
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
+
+if TYPE_CHECKING:
+    from webapp.admin.queries import ListParams
 
 # Rows one search page reads at most: a rare word answers in tens of milliseconds with
 # "searched this far; search further", instead of reading a million rows.
@@ -34,7 +37,7 @@ class Plan:
     past_end: bool = False
 
 
-def plan_page(params: Any, sort: Sequence[SortKey], total: Count, per_page: int, searching: bool) -> Plan:
+def plan_page(params: ListParams, sort: Sequence[SortKey], total: Count, per_page: int, searching: bool) -> Plan:
     """Decide how to reach the page ``params`` names without reading the rows before it."""
     number = params.page if params.last is None else None
     if params.after or params.before:
