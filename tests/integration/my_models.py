@@ -1,4 +1,4 @@
-"""A user's own models module, as ``MODELS=my_models`` names it."""
+"""A user's own models module, as ``MODELS=tests.integration.my_models`` names it."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from admin_pages import html  # noqa: F401 (a fixture)
+from tests.integration.admin_pages import html  # noqa: F401 (a fixture)
 
 ReadBack = Callable[..., Any]
 Trail = Callable[..., list[dict[str, Any]]]

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from admin_pages import html  # noqa: F401 (fixtures)
+from tests.integration.admin_pages import html  # noqa: F401 (fixtures)
 from flask import Flask
 from flask.testing import FlaskClient
 

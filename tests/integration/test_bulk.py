@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from admin_pages import html  # noqa: F401 (a fixture)
+from tests.integration.admin_pages import html  # noqa: F401 (a fixture)
 from flask import Flask
 from flask.testing import FlaskClient
 
-from raw_schema import rx_app  # noqa: F401 (a fixture)
+from tests.integration.raw_schema import rx_app  # noqa: F401 (a fixture)
 
 Read = Callable[..., Any]
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from admin_pages import html, read_row  # noqa: F401 (fixtures)
+from tests.integration.admin_pages import html, read_row  # noqa: F401 (fixtures)
 from flask.testing import FlaskClient
 
 from webapp.models import Category, Employee, Expense, Hero, Shift, Team, User, UserData, Weekday

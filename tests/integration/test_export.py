@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from admin_pages import html  # noqa: F401 (a fixture)
+from tests.integration.admin_pages import html  # noqa: F401 (a fixture)
 from flask import Flask
 from flask.testing import FlaskClient
 
-from raw_schema import rx_app  # noqa: F401 (a fixture)
+from tests.integration.raw_schema import rx_app  # noqa: F401 (a fixture)
 from webapp.admin.export import cell, escape, unescape
 from webapp.extensions import db
 from webapp.models import Hero

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from admin_pages import html  # noqa: F401 (a fixture)
+from tests.integration.admin_pages import html  # noqa: F401 (a fixture)
 from flask import Flask
 from flask.testing import FlaskClient
 
-from raw_schema import rx_app  # noqa: F401 (a fixture)
+from tests.integration.raw_schema import rx_app  # noqa: F401 (a fixture)
 
 Read = Callable[..., Any]
 HEADER = "name,email,region_code,manager_id,salary\n"

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from admin_pages import html  # noqa: F401 (fixtures)
+from tests.integration.admin_pages import html  # noqa: F401 (fixtures)
 from flask.testing import FlaskClient
 
 ReadBack = Callable[..., Any]

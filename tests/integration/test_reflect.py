@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from admin_pages import html  # noqa: F401 (a fixture)
+from tests.integration.admin_pages import html  # noqa: F401 (a fixture)
 from flask import Flask
 from sqlalchemy import create_engine, inspect
 
-from raw_schema import app_for, create, drop, rx_app  # noqa: F401 (rx_app is a fixture)
+from tests.integration.raw_schema import app_for, create, drop, rx_app  # noqa: F401 (rx_app is a fixture)
 from webapp.extensions import db
 
 Read = Callable[..., Any]
@@ -134,7 +134,7 @@ def test_reflecting_everything_creates_no_demo_tables(tmp_path: Path) -> None:
 
 def test_models_names_a_module_of_the_users_own_models(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'mine.sqlite'}"
-    app = app_for(url, REFLECT=False, MODELS="my_models", SETUP_DATABASE=True)
+    app = app_for(url, REFLECT=False, MODELS="tests.integration.my_models", SETUP_DATABASE=True)
     with app.app_context():
         slugs = {entry.slug for entry in app.extensions["webapp.admin"].values()}
         tables = inspect(db.engine).get_table_names()
@@ -145,4 +145,4 @@ def test_models_names_a_module_of_the_users_own_models(tmp_path: Path) -> None:
 
 def test_models_and_reflect_together_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not both"):
-        app_for(f"sqlite:///{tmp_path / 'x.sqlite'}", REFLECT=True, MODELS="my_models")
+        app_for(f"sqlite:///{tmp_path / 'x.sqlite'}", REFLECT=True, MODELS="tests.integration.my_models")

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from admin_pages import budget_table, html  # noqa: F401 (fixtures)
+from tests.integration.admin_pages import budget_table, html  # noqa: F401 (fixtures)
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from sample_models import Owner, Sample, UnitBase
+from tests.unit.sample_models import Owner, Sample, UnitBase
 
 from webapp import create_app, demo
 from webapp.admin import registry

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from sample_models import Sample
+from tests.unit.sample_models import Sample
 from sqlalchemy import select
 
 from webapp.admin import introspect

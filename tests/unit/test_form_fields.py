@@ -11,7 +11,7 @@ from flask import Flask
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
-from sample_models import Colour, Owner, Sample
+from tests.unit.sample_models import Colour, Owner, Sample
 from webapp.admin.forms import form_class, populate
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sample_models import Sample
+from tests.unit.sample_models import Sample
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 
