@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import PrimaryKeyConstraint, Select, UniqueConstraint, and_, func, or_, select
+from sqlalchemy import PrimaryKeyConstraint, Select, String, UniqueConstraint, and_, func, or_, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import BadRequest
 
@@ -286,9 +286,10 @@ def matcher(entry: ModelAdmin, q: str) -> Any | None:
     sqlite = dialect() == "sqlite"
 
     def match(columns: Mapping[str, Any]) -> ColumnElement[bool]:
+        # As plain text: an Enum column would refuse the pattern as "not among its members".
+        text = [type_coerce(columns[key], String()) for key in entry.search_columns]
         return or_(*(
-            columns[key].like(pattern, escape="\\") if sqlite else columns[key].ilike(pattern, escape="\\")
-            for key in entry.search_columns
+            column.like(pattern, escape="\\") if sqlite else column.ilike(pattern, escape="\\") for column in text
         ))
 
     return match
