@@ -46,7 +46,8 @@ def search(entry: ModelAdmin, column_key: str, q: str) -> tuple[list[Any], bool]
     rows: list[Any] = []
     value = cursors.parse(q, entry.column(column_key).column)
     if value is not None:
-        rows.extend(db.session.scalars(select(entry.model).where(getattr(entry.model, column_key) == value)))
+        same = select(entry.model).where(getattr(entry.model, column_key) == value).limit(LOOKUP_LIMIT + 1)
+        rows.extend(db.session.scalars(same))  # field= may name a column that is not unique
     match = queries.matcher(entry, q)
     if match is None:
         return rows, False
