@@ -194,3 +194,16 @@ def test_two_hosts_serve_one_database_with_nothing_kept_in_memory(
         status, page = browser.request(f"{server.url}/admin/team/")
         assert status == 200 and "Load balanced" in page
     assert read_back("SELECT count(*) FROM team WHERE name = 'Load balanced'") == 1
+
+
+def test_serving_a_database_that_does_not_answer_stops_with_a_sentence(tmp_path: Path) -> None:
+    """No traceback and no half-started workers: one line that says what to do."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBAPP_", "FLASK_"))}
+    env.update(DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test", PORT=str(free_port()),
+               VENV=str(VENV), WEBAPP_SECRET_KEY=SECRET_KEY)
+    done = subprocess.run([str(ROOT / "scripts" / "serve")], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 1
+    assert done.stderr.startswith("The database is not answering (")
+    assert done.stderr.rstrip().endswith("Start it or check DATABASE_URL, then try again.")
+    assert "Traceback" not in done.stderr and "gunicorn" not in done.stdout + done.stderr
