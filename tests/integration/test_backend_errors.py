@@ -152,6 +152,11 @@ CASES = [
         id="invalid-text-for-integer",
     ),
     pytest.param(
+        lambda: shift(hourly_rate="fast"),
+        everywhere(422, "hourly_rate", "Hourly rate “fast” is not a number."),  # SQLite: float() refuses it
+        id="invalid-text-for-float",
+    ),
+    pytest.param(
         lambda: expense(date="2024-02-30"),
         everywhere(422, "date", "Date “2024-02-30” is not a date."),
         id="invalid-date",

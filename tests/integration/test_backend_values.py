@@ -166,3 +166,10 @@ def test_a_key_in_a_url_names_one_exact_row_on_every_backend(client: FlaskClient
     assert client.get("/admin/userdata/Brad/").status_code == 200
     for page in ("", "edit", "delete"):
         assert client.get(f"/admin/userdata/{key}/{page}").status_code == 404
+
+
+def test_a_float_keeps_its_digits_on_every_backend(client: FlaskClient, read_back: ReadBack) -> None:
+    """A FLOAT column on MariaDB keeps about 6 digits; the demo's float is a DOUBLE everywhere."""
+    data = {"employee_id": "2", "weekday": "friday", "starts_at": "09:00", "ends_at": "10:00", "hourly_rate": "1234.5678"}
+    assert client.post("/admin/shifts/new", data=data).status_code == 303
+    assert read_back("SELECT hourly_rate FROM shifts WHERE employee_id = 2") == 1234.5678

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Integer, Numeric, String, Table, Time, inspect
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Float, Integer, Numeric, String, Table, Time, inspect
 from sqlalchemy.exc import DataError, DBAPIError, SAWarning, SQLAlchemyError, StatementError
 
 from webapp.admin.introspect import ColumnInfo, integer_range
@@ -90,7 +90,8 @@ MARIADB = {
 EXPECTED: tuple[tuple[type, str], ...] = (
     (Boolean, "yes or no"),
     (Integer, "a whole number"),
-    (Numeric, "a number"),  # Float is a Numeric
+    (Numeric, "a number"),
+    (Float, "a number"),  # not a Numeric since SQLAlchemy 2.1
     (DateTime, "a date and time"),
     (Date, "a date"),
     (Time, "a time of day"),

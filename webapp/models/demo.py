@@ -10,8 +10,8 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Double,
     Enum,
-    Float,
     ForeignKey,
     Index,
     Numeric,
@@ -175,7 +175,8 @@ class Shift(Base):
     starts_at: Mapped[dt.time] = mapped_column(Time)
     ends_at: Mapped[dt.time] = mapped_column(Time)
     remote: Mapped[bool] = mapped_column(default=False)
-    hourly_rate: Mapped[float | None] = mapped_column(Float)
+    # DOUBLE everywhere: MariaDB's FLOAT keeps 6 digits, and would store 1234.5678 as 1234.57.
+    hourly_rate: Mapped[float | None] = mapped_column(Double)
 
     employee: Mapped[Employee] = relationship()
 
