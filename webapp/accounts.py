@@ -30,7 +30,7 @@ class AccountError(ValueError):
 
 
 def internal_tables() -> list[Table]:
-    """The admin's own tables: accounts, sessions, sign-in failures and the audit trail."""
+    """The admin's own tables: accounts, sessions, sign-in failures, the audit trail, import jobs."""
     return [table for table in Base.metadata.sorted_tables if table.info.get("internal")]
 
 

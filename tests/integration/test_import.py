@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import sqlite3
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -14,8 +16,13 @@ import pytest
 from tests.integration.admin_pages import html  # noqa: F401 (a fixture)
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import delete, insert, make_url, update
 
 from tests.integration.raw_schema import rx_app  # noqa: F401 (a fixture)
+from webapp.admin import importer
+from webapp.extensions import db
+from webapp.models import ImportJob
+from webapp.models.accounts import utcnow
 
 Read = Callable[..., Any]
 HEADER = "name,email,region_code,manager_id,salary\n"
@@ -160,20 +167,93 @@ def test_booleans_enums_and_times_are_read_like_the_form(client: FlaskClient, ht
 
 def test_progress_is_shown_while_a_job_runs_and_a_dead_job_says_so(rx_app: Flask, html: Any) -> None:
     client = rx_app.test_client()
-    folder = Path(rx_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
     token = "t" * 22
-    job = {"slug": "rx_employee", "stage": "checking", "filename": "big.csv", "share": 0.42, "rows": 4200,
-           "updated": time.time()}
-    (folder / f"{token}.json").write_text(json.dumps(job))
+    job = {"token": token, "slug": "rx_employee", "stage": "checking", "filename": "big.csv", "share": 0.42,
+           "report": json.dumps({"rows": 4200}), "updated": utcnow()}
+    with rx_app.app_context():
+        db.session.execute(insert(ImportJob).values(job))
+        db.session.commit()
     response = client.get(f"/admin/rx_employee/import/{token}")
     running = html(response)
     assert running.status == 200 and "4200 lines read (42 %)" in running.text("import-progress")
     assert '<meta http-equiv="refresh"' in response.get_data(as_text=True)
-    (folder / f"{token}.json").write_text(json.dumps({**job, "updated": time.time() - 3600}))
+    with rx_app.app_context():
+        db.session.execute(update(ImportJob).values(updated=utcnow() - dt.timedelta(hours=1)))
+        db.session.commit()
     assert html(client.get(f"/admin/rx_employee/import/{token}")).one("import-stopped")
     assert client.get(f"/admin/rx_region/import/{token}").status_code == 404  # another table's job
-    (folder / f"{token}.json").unlink()
+    with rx_app.app_context():
+        db.session.execute(delete(ImportJob))
+        db.session.commit()
+
+
+def test_another_host_follows_and_confirms_an_upload(
+    app: Flask,
+    app_with: Callable[..., Flask],
+    signing_in: Callable[[Flask], Flask],
+    html: Any,
+    read_back: Read,
+    tmp_path: Path,
+) -> None:
+    """Hosts share only the database: the job is there, never in the instance folder."""
+    hosts = signing_in(app), signing_in(app_with(reset=False))
+    for index, host in enumerate(hosts):
+        host.instance_path = str(tmp_path / f"host{index}")  # no folder in common
+    first, second = (host.test_client() for host in hosts)
+    count = read_back("SELECT COUNT(*) FROM hero")
+    lines = 3 * importer.BATCH + 1  # long enough to report progress between batches
+    text = "name,secret_name,age\n" + "".join(f"Hero {n},Secret {n},{n % 90}\n" for n in range(lines))
+    response = upload(first, "hero", text)
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    preview = finished(second, location, html)
+    assert preview.status == 200 and f"All {lines} lines" in preview.text("import-ready")
+    confirmed = second.post(location)
+    assert confirmed.status_code == 303 and confirmed.headers["Location"] == location
+    assert f"Imported {lines} heroes" in finished(first, location, html).text("import-done")
+    assert read_back("SELECT COUNT(*) FROM hero") == count + lines
+    assert read_back("SELECT COUNT(*) FROM audit_log WHERE table_name = 'hero' AND account = 'editor'") == lines
+    assert read_back("SELECT COUNT(*) FROM import_jobs WHERE data IS NOT NULL") == 0  # the file went with the import
+    assert not list(tmp_path.rglob("*"))  # nothing was written outside the database
+
+
+def test_a_job_that_holds_the_sqlite_write_lock_is_still_running(
+    rx_app: Flask, html: Any, backend: str, database_url: str
+) -> None:
+    """On SQLite a job reports only at its end; meanwhile its write lock says it is alive."""
+    if backend != "sqlite":
+        pytest.skip("only on SQLite does a running job stop reporting")
+    token = "s" * 22
+    job = {"token": token, "slug": "rx_employee", "stage": "importing", "filename": "big.csv", "share": 0.0,
+           "report": "{}", "updated": utcnow() - dt.timedelta(hours=1)}
+    with rx_app.app_context():
+        db.session.execute(insert(ImportJob).values(job))
+        db.session.commit()
+    client = rx_app.test_client()
+    writer = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # as a running import holds it
+        assert html(client.get(f"/admin/rx_employee/import/{token}")).one("import-progress")
+        writer.execute("ROLLBACK")  # as when its process dies
+        assert html(client.get(f"/admin/rx_employee/import/{token}")).one("import-stopped")
+    finally:
+        writer.close()
+
+
+def test_a_file_larger_than_mariadb_takes_is_refused_before_it_is_sent(
+    client: FlaskClient, html: Any, backend: str, read_back: Read
+) -> None:
+    if backend != "mariadb":
+        pytest.skip("only MariaDB limits a statement to max_allowed_packet")
+    packet = read_back("SELECT @@max_allowed_packet")
+    # Encoded by hand: the test client spools a body this large to a file it never closes.
+    body = b"".join([
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n',
+        HEADER.encode(), b"#" * packet, b"\r\n--b--\r\n",
+    ])
+    refused = html(client.post("/admin/hero/import", data=body, content_type="multipart/form-data; boundary=b"))
+    assert refused.status == 413 and "larger than the database accepts" in refused.text("flash-error")
+    assert read_back("SELECT COUNT(*) FROM import_jobs") == 0
 
 
 def test_wrong_requests_get_their_status(rx_app: Flask, html: Any) -> None:

@@ -12,9 +12,8 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Boolean
 from werkzeug.datastructures import MultiDict
@@ -97,23 +96,23 @@ def row_form(columns: list[ColumnInfo]) -> type[Form]:
     return type("ImportRowForm", (Form,), {info.key: field_for(info, True) for info in columns})
 
 
-def run(entry: ModelAdmin, path: Path, commit: bool, progress: Progress) -> Report:
-    """Check (and, with ``commit``, import) the CSV file at ``path``; roll back unless all passed."""
+def run(entry: ModelAdmin, raw: BinaryIO, commit: bool, progress: Progress) -> Report:
+    """Check (and, with ``commit``, import) the CSV file read from ``raw``; roll back unless all passed."""
     report = Report()
-    size = max(path.stat().st_size, 1)
-    with path.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        try:
-            _pass(entry, csv.reader(text), report, lambda: progress(report, raw.tell() / size))
-        except UnicodeDecodeError:
-            report.file_errors.append("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
-        except csv.Error as exc:
-            report.file_errors.append(f"The file is not valid CSV: {exc}.")
-        finally:
-            if commit and report.ok:
-                db.session.commit()
-            else:
-                db.session.rollback()  # the dry run, or an import with a failed row: nothing stays
+    size = max(raw.seek(0, io.SEEK_END), 1)
+    raw.seek(0)
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    try:
+        _pass(entry, csv.reader(text), report, lambda: progress(report, raw.tell() / size))
+    except UnicodeDecodeError:
+        report.file_errors.append("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
+    except csv.Error as exc:
+        report.file_errors.append(f"The file is not valid CSV: {exc}.")
+    finally:
+        if commit and report.ok:
+            db.session.commit()
+        else:
+            db.session.rollback()  # the dry run, or an import with a failed row: nothing stays
     progress(report, 1.0)
     return report
 

@@ -1,20 +1,18 @@
 """The import pages: upload, a preview checked in the background, confirm, result.
 
 A check or an import of a large file takes longer than a request should, so it runs in a
-thread of the process that received it; its progress and outcome are kept in a small JSON
-file next to the upload, so any worker can draw the page that refreshes until it is done.
+thread of the process that received the request. The file, the progress and the outcome are
+kept in the job's row of ``import_jobs`` (see :mod:`webapp.admin.jobs`), so any worker of any
+host can draw the page that refreshes until it is done, and confirm the import.
 """
 
 from __future__ import annotations
 
-import json
+import io
 import logging
-import os
 import re
 import secrets
 import threading
-import time
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -22,16 +20,13 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
-from webapp.admin import importer, site
+from webapp.admin import importer, jobs, site
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
-RUNNING = frozenset({"checking", "importing"})
-STALE_SECONDS = 120  # a job that has not reported for this long died with its process
-KEEP_SECONDS = 24 * 3600  # uploads older than this are removed
 
 
 def upload_view(entry: ModelAdmin) -> ResponseReturnValue:
@@ -42,11 +37,14 @@ def upload_view(entry: ModelAdmin) -> ResponseReturnValue:
         if upload is None or not upload.filename:
             flash("Choose a CSV file to upload.", "error")
             return render(entry, form=form, job=None), 422
+        data = upload.stream.read()  # whole: MAX_CONTENT_LENGTH bounds it, and it is stored as one value
+        limit = jobs.largest_file()
+        if limit is not None and len(data) > limit:
+            megabytes = limit // 2**20
+            flash(f"This file is larger than the database accepts ({megabytes} MiB). Split it into smaller files.", "error")
+            return render(entry, form=form, job=None), 413
         token = secrets.token_urlsafe(16)
-        folder = jobs_folder()
-        clean_old(folder)
-        upload.save(folder / f"{token}.csv")  # copied in chunks: the file is never all in memory
-        save(token, {"slug": entry.slug, "stage": "checking", "filename": upload.filename, "share": 0.0})
+        jobs.create(token, entry.slug, upload.filename, data)
         start(entry, token, commit=False)
         return redirect(url_for(".import_job", token=token), 303)
     return render(entry, form=form, job=None)
@@ -60,16 +58,16 @@ def job_view(entry: ModelAdmin, token: str) -> ResponseReturnValue:
         if job["stage"] != "checked" or job["error_count"] or job["file_errors"]:
             flash("This file cannot be imported: fix the errors listed and upload it again.", "error")
             return render(entry, form=form, job=job, token=token), 409
-        job.update(stage="importing", share=0.0, account=g.account.name)  # the audit trail names them
-        save(token, job)
-        start(entry, token, commit=True)
+        if jobs.claim(token, g.account.name):  # the audit trail names them
+            start(entry, token, commit=True)
+        # else a second click (or another host) started it already: show that one's progress
         return redirect(url_for(".import_job", token=token), 303)
     return render(entry, form=form, job=job, token=token), status_of(job)
 
 
 def status_of(job: dict[str, Any]) -> int:
     """422 for rows the form refuses, 409 for rows only the database refuses, else 200."""
-    if job["stage"] in RUNNING or job["stage"] == "imported":
+    if job["stage"] in jobs.RUNNING or job["stage"] == "imported":
         return 200
     if job.get("file_errors") or job.get("invalid"):
         return 422
@@ -87,72 +85,60 @@ def render(entry: ModelAdmin, **context: Any) -> str:
 # --- jobs -----------------------------------------------------------------------------
 
 
-def jobs_folder() -> Path:
-    """Where uploads and their job files live (the instance folder, never served)."""
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def save(token: str, job: dict[str, Any]) -> None:
-    """Write the job file atomically, stamped with the time, so readers never see half of it."""
-    path = jobs_folder() / f"{token}.json"
-    job["updated"] = time.time()
-    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(job))
-    os.replace(tmp, path)
-
-
 def load(entry: ModelAdmin, token: str) -> dict[str, Any]:
     """Read the job of ``token`` for this table, or answer 404."""
-    path = jobs_folder() / f"{token}.json"
-    if not TOKEN.fullmatch(token) or not path.exists():
-        abort(404, "There is no such import; upload the file again.")
-    job: dict[str, Any] = json.loads(path.read_text())
-    if job.get("slug") != entry.slug:
-        abort(404, "There is no such import; upload the file again.")
-    if job["stage"] in RUNNING and time.time() - job["updated"] > STALE_SECONDS:
-        job["stage"] = "stopped"  # its process ended mid-way; its transaction was rolled back
-    return job
-
-
-def clean_old(folder: Path) -> None:
-    """Remove uploads and job files nobody has touched for a day."""
-    limit = time.time() - KEEP_SECONDS
-    for path in folder.iterdir():
-        if path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
+    if not TOKEN.fullmatch(token):
+        abort(404, jobs.MISSING)
+    return jobs.load(entry.slug, token)
 
 
 def start(entry: ModelAdmin, token: str, commit: bool) -> None:
-    """Run the check (or the import) of ``token`` in a thread of this process."""
+    """Commit the job, then run its check (or its import) in a thread of this process."""
+    # The thread reads the job on a connection of its own, so it must be committed first.
+    # The request's own commit (unit_of_work.finish) comes after every after-request
+    # callback of the view, too late for that; it then finds nothing left to commit.
+    db.session.commit()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     threading.Thread(target=work, args=(app, entry.slug, token, commit), daemon=True).start()
 
 
 def work(app: Flask, slug: str, token: str, commit: bool) -> None:
-    """Check or import the file, reporting progress into the job file as it goes."""
+    """Check or import the file, reporting progress into the job's row as it goes."""
     with app.app_context():
         entry = app.extensions[site.EXTENSION][slug]
-        job = json.loads((jobs_folder() / f"{token}.json").read_text())
-        g.audit_account = job.get("account")  # no request here: say whom the rows are audited for
+        account, state, data = jobs.read(token)
+        g.audit_account = account  # no request here: say whom the rows are audited for
+        midway = jobs.reports_midway()
 
         def progress(report: importer.Report, share: float) -> None:
-            job.update(publish(report), share=round(share, 3))
-            save(token, job)
+            state.update(publish(report))
+            if midway:
+                jobs.save(token, state, share=round(share, 3))
 
         try:
-            report = importer.run(entry, jobs_folder() / f"{token}.csv", commit, progress)
+            report = importer.run(entry, io.BytesIO(data), commit, progress)
         except SQLAlchemyError as exc:
             log.error("import of %s failed: %s", slug, exc)
-            job.update(stage="failed", message="The database stopped the import. Nothing was imported; try again.")
+            stage = "failed"
+            state["message"] = "The database stopped the import. Nothing was imported; try again."
         else:
-            job.update(publish(report), stage=outcome(report, commit))
-            if job["stage"] == "imported":
-                (jobs_folder() / f"{token}.csv").unlink(missing_ok=True)
+            state.update(publish(report))
+            stage = outcome(report, commit)
         finally:
-            db.session.remove()
-        save(token, job)
+            db.session.remove()  # ends the import's transaction before the job is written
+        finish(token, stage, state)
+
+
+def finish(token: str, stage: str, state: dict[str, Any]) -> None:
+    """Record where the job ended; keep its file only while it may still be imported."""
+    ready = stage == "checked" and not state.get("error_count") and not state.get("file_errors")
+    values: dict[str, Any] = {"stage": stage, "share": 1.0}
+    if not ready:
+        values["data"] = None  # imported, or refused: only a new upload can go on
+    try:
+        jobs.save(token, state, **values)
+    except SQLAlchemyError as exc:  # the page will say the job stopped, as it did
+        log.error("the outcome of import %s could not be recorded: %s", token, exc)
 
 
 def outcome(report: importer.Report, commit: bool) -> str:
@@ -163,7 +149,7 @@ def outcome(report: importer.Report, commit: bool) -> str:
 
 
 def publish(report: importer.Report) -> dict[str, Any]:
-    """The report as the job file keeps it."""
+    """The report as the job's row keeps it."""
     return {
         "rows": report.rows,
         "passed": report.passed,

@@ -3,6 +3,7 @@
 from webapp.models.accounts import Account, AccountSession, AuditEntry, LoginAttempt
 from webapp.models.base import Base
 from webapp.models.demo import Category, Employee, Expense, Hero, Shift, Team, User, UserData, Weekday
+from webapp.models.jobs import ImportJob
 
 __all__ = [
     "Account",
@@ -13,6 +14,7 @@ __all__ = [
     "Employee",
     "Expense",
     "Hero",
+    "ImportJob",
     "LoginAttempt",
     "Shift",
     "Team",
