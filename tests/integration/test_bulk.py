@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tests.integration.admin_pages import html  # noqa: F401 (a fixture)
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.conftest import log_in
 from tests.integration.raw_schema import rx_app  # noqa: F401 (a fixture)
 
 Read = Callable[..., Any]
@@ -94,3 +96,20 @@ def test_bulk_actions_on_a_reflected_database(rx_app: Flask, html: Any, read_bac
     assert read_back("SELECT COUNT(*) FROM rx_employee WHERE region_code = 'N/W'") == 3
     assert client.post("/admin/rx_log/bulk", data={"action": "delete", "scope": "all"}).status_code == 403
     assert read_back("SELECT COUNT(*) FROM rx_employee") == 3
+
+
+def test_the_report_of_a_bulk_action_is_shown_by_another_host(
+    app: Flask, app_with: Callable[..., Flask], html: Any, tmp_path: Path
+) -> None:
+    app.instance_path = str(tmp_path / "host1")  # hosts share the database and nothing else
+    second = app_with(reset=False)
+    second.instance_path = str(tmp_path / "host2")
+    done = log_in(app.test_client()).post(
+        "/admin/hero/bulk?q=man", data={"action": "delete", "scope": "all", "confirm": "1"}
+    )
+    assert done.status_code == 303
+    other = log_in(second.test_client(), "viewer")
+    report = html(other.get(done.headers["Location"]))
+    assert report.status == 200
+    assert report.texts("bulk-outcome") == ["deleted"]
+    assert other.get("/admin/team/bulk/" + done.headers["Location"].rsplit("/", 1)[1]).status_code == 404

@@ -2,22 +2,22 @@
 
 Delete, or set one column to one value. Each is previewed first and then done in one
 transaction: a row that is blocked, or a value the form or the database refuses, leaves
-every row as it was. The outcome is kept in a small file so the page after the redirect can
-list it row by row.
+every row as it was. The outcome is kept in the database, in the action's own transaction,
+so the page after the redirect lists it row by row on whichever host answers.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
-from sqlalchemy import func, not_, select, tuple_
+from sqlalchemy import delete, func, not_, select, tuple_
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
@@ -26,11 +26,14 @@ from webapp.admin.forms import field_for, form_columns
 from webapp.admin.integrity import Problem, quote
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
+from webapp.models.accounts import utcnow
+from webapp.models.jobs import BulkReport
 from webapp.unit_of_work import flush_or_explain
 
 MAX_ROWS = 10_000  # a bulk action loads its rows; beyond this, narrow the search first
 CHUNK = 500  # keys per IN (...) when counting what refers to the rows
 SHOWN = 200  # rows listed on the preview and the report
+KEEP_SECONDS = 24 * 3600  # reports older than this are deleted when a new one is kept
 
 
 def bulk_view(entry: ModelAdmin) -> ResponseReturnValue:
@@ -169,30 +172,23 @@ def set_step(entry: ModelAdmin, form: FlaskForm, rows: list[Any]) -> ResponseRet
 
 
 def finished(entry: ModelAdmin, action: str, report: list[tuple[str, str, str]], message: str) -> ResponseReturnValue:
-    """Keep the per-row report for the page after the redirect, and go there."""
+    """Keep the per-row report in the action's own transaction, and go to its page."""
     token = secrets.token_urlsafe(16)
-    path = folder() / f"{token}.json"
-    path.write_text(json.dumps({"slug": entry.slug, "action": action, "rows": report, "message": message}))
+    old = utcnow() - dt.timedelta(seconds=KEEP_SECONDS)
+    db.session.execute(delete(BulkReport).where(BulkReport.created < old))
+    body = json.dumps({"action": action, "rows": report, "message": message})
+    db.session.add(BulkReport(token=token, slug=entry.slug, body=body))
     flash(message, "success")
     return redirect(url_for(".outcome", token=token), 303)  # a read page, open to every role
 
 
 def report_view(entry: ModelAdmin, token: str) -> ResponseReturnValue:
-    """The outcome of a bulk action, row by row."""
-    path = folder() / f"{token}.json"
-    if not token.replace("-", "").replace("_", "").isalnum() or not path.exists():
+    """The outcome of a bulk action, row by row, on whichever host answers."""
+    found = db.session.get(BulkReport, token) if len(token) <= 22 else None
+    if found is None or found.slug != entry.slug:
         abort(404, "There is no such report.")
-    report = json.loads(path.read_text())
-    if report["slug"] != entry.slug:
-        abort(404, "There is no such report.")
+    report = {"slug": found.slug, **json.loads(found.body)}
     return render_template(["admin/bulk_report.html"], entry=entry, report=report)
-
-
-def folder() -> Path:
-    """Where the reports are kept (the instance folder, never served)."""
-    path = Path(current_app.instance_path) / "bulk"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def noun(entry: ModelAdmin, number: int) -> str:

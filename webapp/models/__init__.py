@@ -3,13 +3,14 @@
 from webapp.models.accounts import Account, AccountSession, AuditEntry, LoginAttempt
 from webapp.models.base import Base
 from webapp.models.demo import Category, Employee, Expense, Hero, Shift, Team, User, UserData, Weekday
-from webapp.models.jobs import ImportJob
+from webapp.models.jobs import BulkReport, ImportJob
 
 __all__ = [
     "Account",
     "AccountSession",
     "AuditEntry",
     "Base",
+    "BulkReport",
     "Category",
     "Employee",
     "Expense",

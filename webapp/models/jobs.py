@@ -31,3 +31,15 @@ class ImportJob(Base):
     account: Mapped[str | None] = mapped_column(String(100))  # who confirmed the import, for the audit trail
     updated: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     data: Mapped[bytes | None] = mapped_column(FILE_BYTES)  # the file, until it is imported or cannot be
+
+
+class BulkReport(Base):
+    """The row-by-row outcome of a bulk action, shown by any host after the redirect."""
+
+    __tablename__ = "bulk_reports"
+    __table_args__ = {"info": INTERNAL}
+
+    token: Mapped[str] = mapped_column(String(22), primary_key=True)  # unguessable: it is the report's URL
+    slug: Mapped[str] = mapped_column(String(100))  # the table the action changed
+    body: Mapped[str] = mapped_column(REPORT_TEXT)  # JSON: action, message, rows
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
