@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, insert, make_url, update
 
 from tests.integration.raw_schema import rx_app  # noqa: F401 (a fixture)
-from webapp.admin import importer
+from webapp.admin import importer, jobs
 from webapp.extensions import db
 from webapp.models import ImportJob
 from webapp.models.accounts import utcnow
@@ -264,3 +264,23 @@ def test_wrong_requests_get_their_status(rx_app: Flask, html: Any) -> None:
     assert client.get("/admin/rx_employee/import/" + "a" * 22).status_code == 404
     assert client.get("/admin/rx_log/import").status_code == 403  # no primary key: read-only
     assert client.get("/admin/nope/import").status_code == 404
+
+
+def test_the_stored_file_is_read_back_a_chunk_at_a_time(app: Flask) -> None:
+    lines = [f"{n},{'é' * (n % 7)},row {n}\r\n" for n in range(120_000)]  # about 2.6 MiB, past two chunks
+    data = "".join(lines).encode("utf-8")
+    assert len(data) > 2 * jobs.CHUNK
+    with app.app_context():
+        jobs.create("c" * 22, "hero", "big.csv", data)
+        db.session.commit()
+        stored = jobs.stored_file("c" * 22)
+        assert stored.seek(0, io.SEEK_END) == len(data)
+        stored.seek(0)
+        assert stored.read(10) == data[:10] and stored.tell() == 10
+        stored.seek(jobs.CHUNK - 3)
+        assert stored.read(6) == data[jobs.CHUNK - 3 : jobs.CHUNK + 3]  # across a chunk boundary
+        stored.seek(0)
+        text = io.TextIOWrapper(stored, encoding="utf-8", newline="")
+        assert text.read() == "".join(lines)
+        db.session.execute(delete(ImportJob).where(ImportJob.token == "c" * 22))
+        db.session.commit()

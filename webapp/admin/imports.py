@@ -8,7 +8,6 @@ host can draw the page that refreshes until it is done, and confirm the import.
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import secrets
@@ -106,7 +105,7 @@ def work(app: Flask, slug: str, token: str, commit: bool) -> None:
     """Check or import the file, reporting progress into the job's row as it goes."""
     with app.app_context():
         entry = app.extensions[site.EXTENSION][slug]
-        account, state, data = jobs.read(token)
+        account, state = jobs.read(token)
         g.audit_account = account  # no request here: say whom the rows are audited for
         midway = jobs.reports_midway()
 
@@ -116,7 +115,7 @@ def work(app: Flask, slug: str, token: str, commit: bool) -> None:
                 jobs.save(token, state, share=round(share, 3))
 
         try:
-            report = importer.run(entry, io.BytesIO(data), commit, progress)
+            report = importer.run(entry, jobs.stored_file(token), commit, progress)
         except SQLAlchemyError as exc:
             log.error("import of %s failed: %s", slug, exc)
             stage = "failed"

@@ -11,14 +11,15 @@ the job only once the import's transaction has ended (see :func:`reports_midway`
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask import abort
-from sqlalchemy import Connection, delete, insert, select, text, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from webapp.extensions import WRITE_OPTION, db
 from webapp.models.accounts import utcnow
@@ -27,6 +28,7 @@ from webapp.models.jobs import ImportJob
 RUNNING = frozenset({"checking", "importing"})
 STALE_SECONDS = 120  # a job that has not reported for this long died with its process
 KEEP_SECONDS = 24 * 3600  # jobs older than this are deleted, with their file
+CHUNK = 1024 * 1024  # bytes of the stored file read per query
 STATEMENT_ROOM = 64 * 1024  # bytes of an INSERT besides its file
 MISSING = "There is no such import; upload the file again."
 FIELDS = (ImportJob.slug, ImportJob.stage, ImportJob.filename, ImportJob.share, ImportJob.account, ImportJob.updated)
@@ -104,13 +106,57 @@ def claim(token: str, account: str) -> bool:
 # --- the thread's side ----------------------------------------------------------------
 
 
-def read(token: str) -> tuple[str | None, dict[str, Any], bytes]:
-    """The account a job runs for, its report so far and its file, read on a connection of its own."""
+def read(token: str) -> tuple[str | None, dict[str, Any]]:
+    """The account a job runs for and its report so far, read on a connection of its own."""
     with db.engine.connect() as connection:
-        row = connection.execute(
-            select(ImportJob.account, ImportJob.report, ImportJob.data).where(ImportJob.token == token)
-        ).one()
-    return row.account, json.loads(row.report), row.data or b""
+        row = connection.execute(select(ImportJob.account, ImportJob.report).where(ImportJob.token == token)).one()
+    return row.account, json.loads(row.report)
+
+
+def stored_file(token: str) -> BinaryIO:
+    """The job's file as a seekable stream that reads the row a chunk at a time."""
+    return io.BufferedReader(StoredFile(token), buffer_size=CHUNK)
+
+
+class StoredFile(io.RawIOBase):
+    """The ``data`` of one job's row, read with SUBSTR so memory stays flat whatever its size.
+
+    Each read is a short query on a connection of its own: on SQLite's WAL a reader never
+    waits for the import's write lock, and the other backends have no such lock to wait for.
+    """
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token, self.position = token, 0
+        self.size = int(self._scalar(func.coalesce(func.length(ImportJob.data), 0)))
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence]
+        self.position = max(0, base + offset)
+        return self.position
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self.size - self.position)
+        if wanted <= 0:
+            return 0
+        chunk = bytes(self._scalar(func.substr(ImportJob.data, self.position + 1, wanted)) or b"")
+        buffer[: len(chunk)] = chunk
+        self.position += len(chunk)
+        return len(chunk)
+
+    def _scalar(self, expression: Any) -> Any:
+        """One value of the job's row."""
+        with db.engine.connect() as connection:
+            return connection.execute(select(expression).where(ImportJob.token == self.token)).scalar_one()
 
 
 def save(token: str, report: dict[str, Any], **values: Any) -> None:
