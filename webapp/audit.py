@@ -134,9 +134,7 @@ def created(row: Any) -> dict[str, Any] | None:
     how = tracked(type(row))
     if how is None:
         return None
-    loaded = inspect(row).dict
-    after = {key: _value(how, key, loaded[key]) for key in how.columns if key in loaded}
-    return _entry(how, row, "create", None, after)
+    return _entry(how, row, "create", None, _loaded(how, row))
 
 
 def updated(row: Any) -> dict[str, Any] | None:
@@ -162,9 +160,13 @@ def deleted(row: Any) -> dict[str, Any] | None:
     how = tracked(type(row))
     if how is None:
         return None
+    return _entry(how, row, "delete", _loaded(how, row), None)
+
+
+def _loaded(how: Tracked, row: Any) -> dict[str, Any]:
+    """Every value ``row`` holds in memory, for the audit (not the database's own defaults)."""
     loaded = inspect(row).dict
-    before = {key: _value(how, key, loaded[key]) for key in how.columns if key in loaded}
-    return _entry(how, row, "delete", before, None)
+    return {key: _value(how, key, loaded[key]) for key in how.columns if key in loaded}
 
 
 # --- rows the database changes itself -------------------------------------------------

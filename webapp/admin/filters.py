@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import BadRequest
 
 from webapp.admin import cursors, site
+from webapp.admin.forms import enum_options
 from webapp.admin.introspect import ColumnInfo
 from webapp.admin.registry import ModelAdmin
 
@@ -158,10 +159,8 @@ def controls(entry: ModelAdmin) -> list[Control]:
 
 
 def enum_choices(kind: Enum) -> list[tuple[str, str]]:
-    """(query-string value, label) of each member of an Enum type."""
-    if kind.enum_class is not None:
-        return [(member.name, str(member.value)) for member in kind.enum_class]
-    return [(value, value) for value in kind.enums]
+    """(query-string value, label) of each member of an Enum type: what the form offers."""
+    return [(text, label) for text, label, _value in enum_options(kind)]
 
 
 def input_type(info: ColumnInfo) -> str:
