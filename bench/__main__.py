@@ -266,7 +266,8 @@ def targets(result: dict[str, Any]) -> list[str]:
     edit = found["expense edit form"]["app_1"]["median_ms"]
     lists = {k: v for k, v in found.items() if v["list_page"] and "floor_1" in v and not v["extra"]}
     worst = max(v["app_1"]["median_ms"] / v["floor_1"]["median_ms"] for v in lists.values())
-    statements = max(v["app_1"]["page_statements"] for v in found.values() if v["list_page"])
+    statements = max(v["app_1"]["page_statements"] + v["app_1"]["sign_in_statements"]
+                     for v in found.values() if v["list_page"])
     memory = max(result["worker_memory_mb"]["app"] or [0])
 
     def line(ok: bool, text: str) -> str:
@@ -277,7 +278,7 @@ def targets(result: dict[str, Any]) -> list[str]:
         line(deep <= 1.5 * first, f"90 %-depth page within 1.5× of the first page ({deep:.1f} vs {first:.1f} ms)"),
         line(search < 50, f"search for a 1 % word under 50 ms ({search:.1f} ms)"),
         line(edit < 20, f"edit form under 20 ms ({edit:.1f} ms)"),
-        line(statements <= 3, f"at most 3 SQL statements per list page ({statements}, plus the sign-in check)"),
+        line(statements <= 3, f"at most 3 SQL statements per list page, the sign-in check included ({statements})"),
         line(memory < 100, f"worker memory under 100 MB ({memory:.0f} MB)"),
     ]
 

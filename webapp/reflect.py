@@ -53,8 +53,9 @@ def map_table(mapper_registry: orm_registry, table: Table, keyless: bool) -> typ
     if keyless:
         # Only for reading: identity needs a key, and the whole row is the best one there is.
         options["primary_key"] = list(table.columns)
-    mapper_registry.map_imperatively(cls, table, **options)
+    mapper = mapper_registry.map_imperatively(cls, table, **options)
     cls.label_column = label_column(table)
+    cls.key_attributes = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
     return cls
 
 
@@ -72,6 +73,7 @@ class Reflected:
 
     __table__: Table
     label_column: str | None = None
+    key_attributes: tuple[str, ...] = ()  # the primary key's attributes, which name a row without a label
 
     def __init__(self, **values: Any) -> None:
         for key, value in values.items():
@@ -82,8 +84,7 @@ class Reflected:
             value = getattr(self, self.label_column, None)
             if value not in (None, ""):
                 return str(value)
-        mapper = inspect(type(self))
-        values = [getattr(self, mapper.get_property_by_column(col).key) for col in mapper.primary_key]
+        values = [getattr(self, key) for key in self.key_attributes]
         return ", ".join("" if value is None else str(value) for value in values)
 
 

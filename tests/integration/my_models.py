@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from webapp.admin.registry import Options
 
 
 class Base(DeclarativeBase):
@@ -20,3 +22,20 @@ class Note(Base):
 
     def __str__(self) -> str:
         return self.text
+
+
+class Tag(Base):
+    """A tag on a note, labelled by its note, which its list does not show."""
+
+    __tablename__ = "rx_tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    note_id: Mapped[int] = mapped_column(ForeignKey("rx_note.id"))
+    note: Mapped[Note] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.note}"  # needs the relationship: only an ORM object has it
+
+
+OPTIONS = {Tag: Options(list_columns=("id", "name"))}

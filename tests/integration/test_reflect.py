@@ -139,8 +139,36 @@ def test_models_names_a_module_of_the_users_own_models(tmp_path: Path) -> None:
         slugs = {entry.slug for entry in app.extensions["webapp.admin"].values()}
         tables = inspect(db.engine).get_table_names()
         db.engine.dispose()
-    assert slugs == {"rx_note"}
+    assert slugs == {"rx_note", "rx_tag"}
     assert "hero" not in tables
+
+
+def test_a_row_labelled_through_a_relationship_the_list_does_not_show(
+    tmp_path: Path, signing_in: Callable[[Flask], Flask], html: Any
+) -> None:
+    # The list reads plain records; a label that needs the ORM makes it read ORM objects instead.
+    from tests.integration import my_models
+    from webapp.admin import records
+
+    app = signing_in(app_for(f"sqlite:///{tmp_path / 'mine.sqlite'}", REFLECT=False,
+                             MODELS="tests.integration.my_models", SETUP_DATABASE=True))
+    with app.app_context():
+        my_models.Base.metadata.create_all(db.engine)  # the user's own tables: theirs to create
+        db.session.add(my_models.Tag(id=1, name="urgent", note=my_models.Note(id=1, text="Call Ada")))
+        db.session.commit()
+    records.NEEDS_ORM.discard(my_models.Tag)
+    client = app.test_client()
+    for _ in range(2):  # found out on the first page; the second goes straight to ORM objects
+        listing = html(client.get("/admin/rx_tag/"))
+        assert listing.status == 200
+        [checkbox] = listing.all("select-row")
+        assert checkbox.attrs["aria-label"] == "Select urgent on Call Ada"
+        assert my_models.Tag in records.NEEDS_ORM
+    notes = html(client.get("/admin/rx_note/"))  # its own label needs no ORM: records
+    assert notes.one("select-row").attrs["aria-label"] == "Select Call Ada"
+    assert my_models.Note not in records.NEEDS_ORM
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_models_and_reflect_together_are_refused(tmp_path: Path) -> None:

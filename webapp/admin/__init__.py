@@ -17,7 +17,7 @@ def init_app(app: Flask, entries: Iterable[ModelAdmin]) -> None:
     for entry in app.extensions[site.EXTENSION].values():
         app.register_blueprint(views.crud_blueprint(entry))
     app.jinja_env.globals.update(
-        admin_entries=site.entries,
+        admin_nav=site.nav,
         row_url=site.row_url,
         key_of=site.key_of,
         related=site.related,

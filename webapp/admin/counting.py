@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, case, cast, column, func, literal, select, table
 from sqlalchemy.sql.elements import ColumnElement
@@ -27,8 +27,7 @@ class Count:
     """How many rows a list has, and how sure we are."""
 
     value: int
-    kind: str  # "exact"; "more" (more than value); "estimate" (about value); "sampled" (at least value)
-    sample: int = COUNT_LIMIT  # rows read for a "more" or "sampled" count
+    kind: str  # "exact"; "more" (more than value); "estimate" (about value); "found" (at least value)
 
     @property
     def exact(self) -> bool:
@@ -43,38 +42,65 @@ class Count:
         return f"{prefix} {self.value:,}"
 
 
-def count_rows(
-    entry: ModelAdmin,
-    where: Sequence[ColumnElement[bool]],
-    match: Any | None,
-    exact: bool,
-) -> Count:
+class Counter(NamedTuple):
+    """A count as columns of a SELECT (scalar subqueries), and how to read their values back.
+
+    As columns, a count can ride along with the page's rows: one statement, not two.
+    """
+
+    columns: tuple[ColumnElement[Any], ...]
+    read: Callable[[Sequence[Any]], Count]
+
+
+def count_rows(entry: ModelAdmin, where: Sequence[ColumnElement[bool]], match: Any | None, exact: bool) -> Count:
     """Count the rows that pass ``where`` and the search ``match`` (a callable of columns)."""
+    return run(counter_for(entry, where, match, exact))
+
+
+def run(counter: Counter) -> Count:
+    """Count on its own, in a statement of its own."""
+    return counter.read(db.session.execute(select(*counter.columns)).one())
+
+
+def counter_for(entry: ModelAdmin, where: Sequence[ColumnElement[bool]], match: Any | None, exact: bool) -> Counter:
+    """The count of the rows that pass ``where`` and ``match``: exact, sampled, bounded or estimated."""
     model, limit = entry.model, COUNT_LIMIT
     if exact:
         conditions = [*where, *([match(entry_columns(entry))] if match else [])]
-        number = db.session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
-        return Count(number, "exact")
+        everything = select(func.count()).select_from(model).where(*conditions).scalar_subquery()
+        return Counter((everything,), lambda values: Count(int(values[0] or 0), "exact"))
     if match is not None:
-        # A search cannot use an index: read at most ``limit`` rows and count matches among them.
-        labelled = [attribute.label(key) for key, attribute in entry_columns(entry).items()]
-        sample = select(literal(1).label("_one"), *labelled).where(*where).limit(limit + 1).subquery()
-        hit = case((match(sample.c), 1), else_=0)
-        read, matched = db.session.execute(select(func.count(), func.coalesce(func.sum(hit), 0)).select_from(sample)).one()
-        return Count(int(matched), "exact" if read <= limit else "sampled", limit)
-    limited = select(literal(1)).select_from(model).where(*where).limit(limit + 1).subquery()
-    counted = select(func.count()).select_from(limited).scalar_subquery()
+        # Counting a search's matches reads every row it counts, so only a few rows are counted;
+        # past that, the list says how many matches its pages have found so far ("at least").
+        few = select(func.count()).select_from(bounded(model, where, limit)).scalar_subquery() <= limit
+        columns = entry_columns(entry)
+        matched = select(func.count()).select_from(model).where(*where, match(columns)).scalar_subquery()
+        counted = case((few, matched), else_=None)  # CASE runs the second count only if needed
+        return Counter((counted,), read_search)
+    counted = select(func.count()).select_from(bounded(model, where, limit)).scalar_subquery()
     estimate = None if where else estimate_query(entry)
-    if estimate is None:
-        number = db.session.scalar(select(counted)) or 0
-        guess = None
-    else:
-        number, guess = db.session.execute(select(counted, estimate)).one()
-    if number <= limit:
-        return Count(int(number), "exact")
-    if guess is not None and int(guess) > limit:
+    return Counter((counted,) if estimate is None else (counted, estimate), read_bounded)
+
+
+def bounded(model: type, where: Sequence[ColumnElement[bool]], limit: int) -> Any:
+    """At most ``limit + 1`` of the rows that pass ``where``, to be counted."""
+    return select(literal(1)).select_from(model).where(*where).limit(limit + 1).subquery()
+
+
+def read_search(values: Sequence[Any]) -> Count:
+    """A search's count: exact when the rows were few; else none yet (the list adds what it found)."""
+    return Count(0, "found") if values[0] is None else Count(int(values[0]), "exact")
+
+
+def read_bounded(values: Sequence[Any]) -> Count:
+    """A bounded count: exact up to the limit, then the database's estimate if it is larger, else "more"."""
+    number = int(values[0] or 0)
+    guess = values[1] if len(values) > 1 else None
+    if number <= COUNT_LIMIT:
+        return Count(number, "exact")
+    if guess is not None and int(guess) > COUNT_LIMIT:
         return Count(int(guess), "estimate")
-    return Count(limit, "more", limit)
+    return Count(COUNT_LIMIT, "more")
 
 
 def entry_columns(entry: ModelAdmin) -> dict[str, Any]:

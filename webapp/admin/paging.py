@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from webapp.admin import cursors
-from webapp.admin.counting import Count
+from webapp.admin import cursors, records
+from webapp.admin.counting import Count, Counter
 from webapp.admin.cursors import SortKey
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
@@ -37,13 +36,16 @@ class Plan:
     past_end: bool = False
 
 
-def plan_page(params: ListParams, sort: Sequence[SortKey], total: Count, per_page: int, searching: bool) -> Plan:
-    """Decide how to reach the page ``params`` names without reading the rows before it."""
+def plan_page(params: ListParams, sort: Sequence[SortKey], total: Count | None, per_page: int, searching: bool) -> Plan:
+    """Decide how to reach the page ``params`` names without reading the rows before it.
+
+    ``total`` is None when the page needs no count to be found: the first page, or a cursor.
+    """
     number = params.page if params.last is None else None
     if params.after or params.before:
         boundary = cursors.decode(sort, params.after or params.before)
         return Plan(bool(params.before), boundary, 0, per_page, number, params.last)
-    pages = max(1, math.ceil(total.value / per_page)) if total.exact else None
+    pages = max(1, math.ceil(total.value / per_page)) if total is not None and total.exact else None
     if params.last is not None:
         if pages is None or searching:
             return Plan(True, None, (params.last - 1) * per_page, per_page, None, params.last)
@@ -63,9 +65,15 @@ def plan_page(params: ListParams, sort: Sequence[SortKey], total: Count, per_pag
 
 
 def fetch(
-    entry: ModelAdmin, sort: Sequence[SortKey], where: list[Any], match: Any | None, plan: Plan
-) -> tuple[list[Any], bool, tuple[Any, ...] | None]:
-    """The page's rows in list order, whether more lie beyond them, and a search's window end."""
+    entry: ModelAdmin,
+    sort: Sequence[SortKey],
+    where: list[Any],
+    match: Any | None,
+    plan: Plan,
+    counter: Counter | None = None,
+) -> tuple[list[Any], bool, tuple[Any, ...] | None, Count | None]:
+    """The page's rows in list order, whether more lie beyond them, a search's window end, and
+    the count of ``counter`` read with the rows (None when no row came back to carry it)."""
     order = cursors.flipped(sort) if plan.backward else tuple(sort)
     conditions = list(where)
     if plan.boundary is not None:
@@ -77,19 +85,45 @@ def fetch(
             conditions.append(cursors.up_to(order, window_end))
         conditions.append(match({key: getattr(entry.model, key) for key in entry.search_columns}))
     elif skip:
-        start = probe(entry, order, conditions, skip - 1)  # the last row before the page
-        if start is None:
-            return [], False, None
-        conditions.append(cursors.after(order, start))
+        conditions = skipped(entry, order, conditions, skip, plan.take + 1)
         skip = 0
-    query = select(entry.model).options(*eager(entry)).where(*conditions)
-    query = query.order_by(*cursors.order_by(order, dialect())).offset(skip or None).limit(plan.take + 1)
-    rows = list(db.session.scalars(query))  # many-to-one joins only: no duplicates to fold
+    extra = counter.columns if counter is not None else ()
+    try:
+        rows, tail = read(entry, conditions, order, skip, plan.take + 1, extra)
+    except records.Unlabelled:  # found out just now; the model's pages load ORM objects from here on
+        rows, tail = read(entry, conditions, order, skip, plan.take + 1, extra)
     more = len(rows) > plan.take
     rows = rows[: plan.take]
     if plan.backward:
         rows.reverse()
-    return rows, more, window_end
+    count = counter.read(tail) if counter is not None and tail is not None else None
+    return rows, more, window_end, count
+
+
+def read(
+    entry: ModelAdmin, conditions: list[Any], order: Sequence[SortKey], skip: int, limit: int, extra: Sequence[Any]
+) -> tuple[list[Any], tuple[Any, ...] | None]:
+    """Run the rows query (many-to-one joins only: no duplicates to fold)."""
+    query = records.select_rows(entry, conditions, extra)
+    query = query.order_by(*cursors.order_by(order, dialect())).offset(skip or None).limit(limit)
+    return records.load(entry, query, len(extra))
+
+
+def skipped(
+    entry: ModelAdmin, order: Sequence[SortKey], conditions: list[Any], skip: int, limit: int
+) -> list[Any]:
+    """Conditions for the page ``skip`` rows in: its keys, read past the skipped rows in a subquery.
+
+    The subquery reads the sort columns and the key alone, which an index answers without
+    touching the rows; the rows themselves, and their related rows, are read for the page only.
+    """
+    key_columns = [entry.column(key).column for key in entry.primary_key]
+    keys = select(*key_columns).where(*conditions)
+    keys = keys.order_by(*cursors.order_by(order, dialect())).offset(skip).limit(limit).subquery()
+    return [
+        column.is_not_distinct_from(keys.c[column.key]) if column.nullable else column == keys.c[column.key]
+        for column in key_columns
+    ]
 
 
 def probe(entry: ModelAdmin, order: Sequence[SortKey], conditions: list[Any], skip: int) -> tuple[Any, ...] | None:
@@ -98,15 +132,6 @@ def probe(entry: ModelAdmin, order: Sequence[SortKey], conditions: list[Any], sk
     query = query.order_by(*cursors.order_by(order, dialect())).offset(skip or None).limit(1)
     found = db.session.execute(query).first()
     return None if found is None else tuple(found)
-
-
-def eager(entry: ModelAdmin) -> list[Any]:
-    """Load every shown foreign key's related row with a join, not a query per row."""
-    return [
-        joinedload(getattr(entry.model, info.relation.name))
-        for info in entry.columns
-        if info.key in entry.list_columns and info.relation and info.relation.name
-    ]
 
 
 def dialect() -> str:

@@ -12,14 +12,17 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
+from flask import url_for
+from markupsafe import Markup
 from sqlalchemy import PrimaryKeyConstraint, Select, String, UniqueConstraint, and_, func, or_, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import BadRequest
 
 from webapp.admin import counting, cursors, filters, introspect, listing, paging
-from webapp.admin.paging import Plan, dialect, eager, fetch, plan_page  # eager: public here before paging.py
-from webapp.admin.counting import Count, count_rows
+from webapp.admin.paging import Plan, dialect, fetch, plan_page
+from webapp.admin.counting import Count, count_rows, counter_for
 from webapp.admin.cursors import SortKey
 from webapp.admin.filters import Filter
 from webapp.admin.introspect import Dependent
@@ -27,6 +30,8 @@ from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
 
 MAX_PAGE = 10**9
+# Characters a query string keeps as they are, as werkzeug's url_for leaves them.
+QUERY_SAFE = "!$'()*,/:;?@"
 
 
 @dataclass(frozen=True)
@@ -82,9 +87,19 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page))
 
     @functools.cached_property
-    def table(self) -> list[listing.RowView]:
-        """The rows as the table prints them: keys, links and cell texts."""
-        return [] if self.entry is None else listing.table(self.entry, self.rows)
+    def base(self) -> str:
+        """The list's own URL, without a query string."""
+        return "" if self.entry is None else url_for(f"crud_{self.entry.slug}.index")
+
+    def url(self, query: Mapping[str, Any]) -> str:
+        """The list's URL with ``query`` (from :meth:`ListParams.query_string`), as url_for spells it."""
+        return f"{self.base}?{urlencode(list(query.items()), safe=QUERY_SAFE)}" if query else self.base
+
+    def body(self, select: bool, edit: bool, delete: bool) -> Markup:
+        """The table's rows, each with the controls the account may use (a checkbox, edit, delete)."""
+        if self.entry is None:
+            return Markup()
+        return listing.body(self.entry, self.rows, listing.Allowed(select, edit, delete))
 
     @functools.cached_property
     def controls(self) -> list[filters.Control]:
@@ -155,16 +170,27 @@ def sort_keys(entry: ModelAdmin, params: ListParams) -> tuple[SortKey, ...]:
 
 
 def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
-    """Fetch one page of ``entry``'s rows: a bounded count, at most one probe, then the rows."""
+    """Fetch one page of ``entry``'s rows: at most one probe, then the rows with their count.
+
+    The count rides along with the rows as a subquery, unless the page must be planned from
+    it (a page number past the first, or a page counted from the end): then it comes first.
+    """
     sort = sort_keys(entry, params)
     where = [filters.condition(entry, item) for item in params.filters]
     match = matcher(entry, params.q)
-    total = count_rows(entry, where, match, params.count_all or deep_jump(params, per_page, where, match))
-    plan = plan_page(params, sort, total, per_page, match is not None)
-    rows, more, window_end = ([], False, None) if plan.past_end else fetch(entry, sort, where, match, plan)
-    if total.kind == "sampled" and plan.boundary is None and plan.skip == 0 and not plan.backward:
-        # The sample read other rows than the page did: never claim fewer than the page found.
-        total = Count(max(total.value, len(rows) + more), "sampled", total.sample)
+    counter = counter_for(entry, where, match, params.count_all or deep_jump(params, per_page, where, match))
+    cursor = bool(params.after or params.before)
+    if params.last is not None or (params.page > 1 and not cursor):
+        total = counting.run(counter)
+        plan = plan_page(params, sort, total, per_page, match is not None)
+        rows, more, window_end, _ = ([], False, None, None) if plan.past_end else fetch(entry, sort, where, match, plan)
+    else:
+        plan = plan_page(params, sort, None, per_page, match is not None)
+        rows, more, window_end, counted = fetch(entry, sort, where, match, plan, counter)
+        # No row came back to carry the count (an empty list, or a cursor past the end).
+        total = counted if counted is not None else counting.run(counter)
+    if total.kind == "found":  # at least the matches of the pages up to this one, and one more
+        total = Count(((plan.number or 1) - 1) * per_page + len(rows) + (more and not plan.backward), "found")
     return assemble(entry, params, sort, total, plan, rows, more, window_end, per_page)
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
 from webapp.admin import keys
 from webapp.admin.introspect import ColumnInfo, humanize
@@ -18,6 +18,15 @@ EXTENSION = "webapp.admin"
 def entries() -> list[ModelAdmin]:
     """Every registered model, by slug."""
     return list(current_app.extensions[EXTENSION].values())
+
+
+def nav() -> list[tuple[ModelAdmin, str]]:
+    """Every registered model with its list's URL, for the menu of every page (built once per mount point)."""
+    built = current_app.extensions.setdefault(f"{EXTENSION}.nav", {})
+    root = request.script_root
+    if root not in built:
+        built[root] = [(entry, url_for(f"crud_{entry.slug}.index")) for entry in entries()]
+    return built[root]
 
 
 def entry_for_table(name: str) -> ModelAdmin | None:

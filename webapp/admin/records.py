@@ -1,0 +1,153 @@
+"""A list page's rows as plain records: the table's columns and its related rows, one Core query.
+
+Loading a page of 50 expenses as ORM objects, with the user and the category of each joined
+in, builds some 150 instances with identity-map state: more time than the query and the
+page's HTML together. The list only reads attributes and labels, so it reads records:
+instances of a plain class carrying the model's own methods (``__str__`` above all) and none
+of the ORM's machinery. A model whose label needs the ORM (a relationship, the mapper) cannot
+be labelled from a record: the first page that finds so loads ORM objects instead, with
+joins, and so does every later page of that model.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import QueryableAttribute, joinedload
+from sqlalchemy.sql.elements import ColumnElement
+
+from webapp.admin import introspect
+from webapp.admin.registry import ModelAdmin
+from webapp.extensions import db
+
+# What a mapped class has that belongs to the ORM or to Python, not to the model's behaviour.
+ORM_NAMES = frozenset({"metadata", "registry"})
+KEPT_DUNDERS = frozenset({"__str__", "__repr__", "__format__"})
+FOREIGN_MODULES = frozenset({"sqlalchemy", "typing", "builtins"})
+# Models whose labels need ORM objects: their lists load those.
+NEEDS_ORM: set[type] = set()
+
+
+class Link(NamedTuple):
+    """A shown foreign key's related row: where its columns sit in each row of the query."""
+
+    name: str  # the relationship attribute the related record is set on
+    record: type
+    keys: tuple[str, ...]  # attribute keys of the related table's columns, in query order
+    start: int
+    primary: tuple[int, ...]  # positions of its primary key within ``keys``
+
+
+class Shape(NamedTuple):
+    """One model's list query, built once, and how to read its rows back."""
+
+    statement: Select[Any]
+    record: type
+    keys: tuple[str, ...]  # attribute keys of the table's own columns, first in each row
+    links: tuple[Link, ...]
+
+
+def select_rows(entry: ModelAdmin, conditions: Sequence[ColumnElement[bool]], extra: Sequence[Any] = ()) -> Select[Any]:
+    """The page's query, to be ordered and limited; ``extra`` columns (a count) come last."""
+    if entry.model in NEEDS_ORM:
+        options = [joinedload(getattr(entry.model, name)) for name in relationships(entry)]
+        return select(entry.model, *extra).options(*options).where(*conditions)
+    return shape(entry).statement.add_columns(*extra).where(*conditions)
+
+
+def load(entry: ModelAdmin, statement: Select[Any], extra: int = 0) -> tuple[list[Any], tuple[Any, ...] | None]:
+    """Run the page's query: its rows, and the ``extra`` columns' values (None without rows).
+
+    Raises :class:`Unlabelled` (and remembers it) when a record cannot be labelled.
+    """
+    if entry.model in NEEDS_ORM:
+        found = list(db.session.execute(statement))
+        return [values[0] for values in found], tuple(found[0][1:]) if found else None
+    shape_ = shape(entry)
+    width = len(shape_.keys)
+    new = object.__new__
+    rows = []
+    tail = None
+    for values in db.session.execute(statement):
+        row = new(shape_.record)
+        row.__dict__ = dict(zip(shape_.keys, values[:width]))
+        for link in shape_.links:
+            part = values[link.start : link.start + len(link.keys)]
+            if all(part[position] is None for position in link.primary):
+                row.__dict__[link.name] = None  # no related row: the list shows the key itself
+            else:
+                other = new(link.record)
+                other.__dict__ = dict(zip(link.keys, part))
+                row.__dict__[link.name] = other
+        rows.append(row)
+        tail = values
+    check_labels(entry, shape_, rows)
+    return rows, (tuple(tail[len(tail) - extra :]) if tail is not None else None)
+
+
+class Unlabelled(Exception):
+    """A record's label needed the ORM; its model now loads ORM objects."""
+
+
+def check_labels(entry: ModelAdmin, shape_: Shape, rows: list[Any]) -> None:
+    """Label every record now, so a model whose ``__str__`` needs the ORM is found before printing."""
+    try:
+        for row in rows:
+            str(row)
+            for link in shape_.links:
+                other = row.__dict__[link.name]
+                if other is not None:
+                    str(other)
+    except Exception as exc:  # whatever a model's own __str__ raises on a plain record
+        NEEDS_ORM.add(entry.model)
+        raise Unlabelled(entry.model.__name__) from exc
+
+
+def relationships(entry: ModelAdmin) -> list[str]:
+    """The relationships of the shown foreign keys, whose rows give their labels."""
+    return [
+        info.relation.name
+        for info in entry.columns
+        if info.key in entry.list_columns and info.relation is not None and info.relation.name
+    ]
+
+
+@functools.cache
+def shape(entry: ModelAdmin) -> Shape:
+    """Every column of the table, then every column of each shown foreign key's related row."""
+    model = entry.model
+    own = introspect.columns(model)
+    selected: list[Any] = [info.column for info in own]
+    statement = select().select_from(introspect.table_of(model))
+    links = []
+    for index, info in enumerate(entry.columns):
+        relation = info.relation
+        if info.key not in entry.list_columns or relation is None or not relation.name:
+            continue
+        table = introspect.table_of(relation.target).alias(f"related_{index}")
+        columns = introspect.columns(relation.target)
+        referenced = introspect.mapper_of(relation.target).get_property(relation.target_key).columns[0]
+        statement = statement.outerjoin(table, table.c[referenced.key] == info.column)
+        primary = tuple(position for position, other in enumerate(columns) if other.primary_key)
+        keys = tuple(other.key for other in columns)
+        links.append(Link(relation.name, record_class(relation.target), keys, len(selected), primary))
+        selected += [table.c[other.column.key] for other in columns]
+    return Shape(statement.add_columns(*selected), record_class(model), tuple(info.key for info in own), tuple(links))
+
+
+@functools.cache
+def record_class(model: type) -> type:
+    """A plain class with ``model``'s own methods and properties but none of its mapped attributes."""
+    namespace: dict[str, Any] = {}
+    for klass in reversed(model.__mro__):
+        if klass.__module__.partition(".")[0] in FOREIGN_MODULES:
+            continue  # the ORM's and typing's bases: nothing of the model's own
+        for name, value in vars(klass).items():
+            dunder = name.startswith("__") and name not in KEPT_DUNDERS
+            if dunder or name.startswith("_sa_") or name in ORM_NAMES or isinstance(value, QueryableAttribute):
+                continue
+            namespace[name] = value
+    return type(model.__name__, (), namespace)
