@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import InputRequired
 
@@ -146,19 +146,24 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Who holds a live session: built once, as it runs on every request.
+_accounts, _sessions = Account.__table__, AccountSession.__table__
+SIGNED_IN = (
+    select(_accounts.c.id, _accounts.c.name, _accounts.c.role)
+    .join(_sessions, _sessions.c.account_id == _accounts.c.id)
+    .where(_sessions.c.digest == bindparam("digest"), _sessions.c.created_at > bindparam("oldest"))
+)
+
+
 def signed_in() -> Signed | None:
     """The account whose live session this request's cookie names."""
     token = session.get("token")
     if not isinstance(token, str):
         return None
     oldest = utcnow() - dt.timedelta(seconds=current_app.config["SESSION_MAX_AGE"])
-    query = (
-        select(Account.id, Account.name, Account.role)
-        .join(AccountSession, AccountSession.account_id == Account.id)
-        .where(AccountSession.digest == digest(token), AccountSession.created_at > oldest)
-    )
-    row = db.session.execute(query).first()
-    return None if row is None else Signed(row.id, row.name, row.role, digest(token))
+    hashed = digest(token)
+    row = db.session.execute(SIGNED_IN, {"digest": hashed, "oldest": oldest}).first()
+    return None if row is None else Signed(row.id, row.name, row.role, hashed)
 
 
 def start_session(account: Account) -> None:
