@@ -108,6 +108,7 @@ def every_key(client: FlaskClient, url: str) -> list[str]:
 QUERIES = (
     "", "?sort=-amount", "?sort=user_id,-date", "?q=item", "?q=rare", "?category_id=101",
     "?amount__gte=3&amount__lte=5&date__gte=2020-01-10", "?page=3", "?page=9999", "?count=all", "?last=2",
+    "?q=item&page=2", "?q=item&last=1", "?q=item&page=9999", "?category_id=101&page=2&sort=-amount",
 )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, true
 
 from webapp.admin import cursors, records
 from webapp.admin.counting import Count, Counter
@@ -78,9 +78,10 @@ def fetch(
     conditions = list(where)
     if plan.boundary is not None:
         conditions.append(cursors.after(order, plan.boundary))
-    window_end, skip = None, plan.skip
+    window_end, skip, count = None, plan.skip, None
     if match is not None:
-        window_end = probe(entry, order, conditions, SEARCH_WINDOW - 1)
+        window_end, count = window(entry, order, conditions, counter)
+        counter = None  # counted with the window: the rows need not carry it
         if window_end is not None:
             conditions.append(cursors.up_to(order, window_end))
         conditions.append(match({key: getattr(entry.model, key) for key in entry.search_columns}))
@@ -96,7 +97,8 @@ def fetch(
     rows = rows[: plan.take]
     if plan.backward:
         rows.reverse()
-    count = counter.read(tail) if counter is not None and tail is not None else None
+    if counter is not None and tail is not None:
+        count = counter.read(tail)
     return rows, more, window_end, count
 
 
@@ -132,6 +134,25 @@ def probe(entry: ModelAdmin, order: Sequence[SortKey], conditions: list[Any], sk
     query = query.order_by(*cursors.order_by(order, dialect())).offset(skip or None).limit(1)
     found = db.session.execute(query).first()
     return None if found is None else tuple(found)
+
+
+def window(
+    entry: ModelAdmin, order: Sequence[SortKey], conditions: list[Any], counter: Counter | None
+) -> tuple[tuple[Any, ...] | None, Count | None]:
+    """The last row of a search's window (None when the rows end first), and ``counter``'s count.
+
+    Both in one statement that always returns one row, whether the window ends or not.
+    """
+    if counter is None:
+        return probe(entry, order, conditions, SEARCH_WINDOW - 1), None
+    end = select(*(key.column for key in order), literal(1).label("found")).where(*conditions)
+    end = end.order_by(*cursors.order_by(order, dialect())).offset(SEARCH_WINDOW - 1).limit(1).subquery("window_end")
+    counts = select(*(column.label(f"count_{index}") for index, column in enumerate(counter.columns)))
+    counted = counts.subquery("counts")
+    row = db.session.execute(select(counted, end).select_from(counted.outerjoin(end, true()))).one()
+    width = len(counter.columns)
+    values = tuple(row[width:-1])
+    return (values if row[-1] is not None else None), counter.read(row[:width])
 
 
 def dialect() -> str:

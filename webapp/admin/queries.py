@@ -1,8 +1,8 @@
 """The queries behind the list, dashboard and delete pages.
 
-A list page costs at most three statements, whatever its depth: a bounded count, at most one
-probe (the row before a page reached by number, or the end of a search's window), and the rows
-themselves with every shown foreign key's row joined in.
+A list page costs at most two statements of its own, whatever its depth: the rows, with every
+shown foreign key's row joined in and the bounded count as a subquery, and before them either
+the count (for a page reached by number or from the end) or a search's window end.
 """
 
 from __future__ import annotations
@@ -173,14 +173,15 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
     """Fetch one page of ``entry``'s rows: at most one probe, then the rows with their count.
 
     The count rides along with the rows as a subquery, unless the page must be planned from
-    it (a page number past the first, or a page counted from the end): then it comes first.
+    it (a page number past the first, or a page counted from the end, of a list that is not a
+    search: a search reads forwards in windows whatever its count): then it comes first.
     """
     sort = sort_keys(entry, params)
     where = [filters.condition(entry, item) for item in params.filters]
     match = matcher(entry, params.q)
     counter = counter_for(entry, where, match, params.count_all or deep_jump(params, per_page, where, match))
     cursor = bool(params.after or params.before)
-    if params.last is not None or (params.page > 1 and not cursor):
+    if match is None and (params.last is not None or (params.page > 1 and not cursor)):
         total = counting.run(counter)
         plan = plan_page(params, sort, total, per_page, match is not None)
         rows, more, window_end, _ = ([], False, None, None) if plan.past_end else fetch(entry, sort, where, match, plan)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import QueryableAttribute, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -101,7 +102,7 @@ def check_labels(entry: ModelAdmin, shape_: Shape, rows: list[Any]) -> None:
                 other = row.__dict__[link.name]
                 if other is not None:
                     str(other)
-    except Exception as exc:  # whatever a model's own __str__ raises on a plain record
+    except (AttributeError, TypeError, SQLAlchemyError) as exc:  # a relationship, the mapper, a session
         NEEDS_ORM.add(entry.model)
         raise Unlabelled(entry.model.__name__) from exc
 
