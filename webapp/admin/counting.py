@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -9,6 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import BigInteger, case, cast, column, func, literal, select, table
 from sqlalchemy.sql.elements import ColumnElement
 
+from webapp.admin.introspect import table_of
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
 
@@ -66,25 +68,33 @@ def counter_for(entry: ModelAdmin, where: Sequence[ColumnElement[bool]], match: 
     """The count of the rows that pass ``where`` and ``match``: exact, sampled, bounded or estimated."""
     model, limit = entry.model, COUNT_LIMIT
     if exact:
-        conditions = [*where, *([match(entry_columns(entry))] if match else [])]
-        everything = select(func.count()).select_from(model).where(*conditions).scalar_subquery()
+        conditions = [*where, *([match(entry.searched())] if match else [])]
+        everything = select(func.count()).select_from(table_of(model)).where(*conditions).scalar_subquery()
         return Counter((everything,), lambda values: Count(int(values[0] or 0), "exact"))
     if match is not None:
         # Counting a search's matches reads every row it counts, so only a few rows are counted;
         # past that, the list says how many matches its pages have found so far ("at least").
         few = select(func.count()).select_from(bounded(model, where, limit)).scalar_subquery() <= limit
-        columns = entry_columns(entry)
-        matched = select(func.count()).select_from(model).where(*where, match(columns)).scalar_subquery()
+        matched = select(func.count()).select_from(table_of(model)).where(*where, match(entry.searched())).scalar_subquery()
         counted = case((few, matched), else_=None)  # CASE runs the second count only if needed
         return Counter((counted,), read_search)
+    if not where:
+        return whole_table(entry, db.session.get_bind().dialect.name, limit)
     counted = select(func.count()).select_from(bounded(model, where, limit)).scalar_subquery()
-    estimate = None if where else estimate_query(entry)
+    return Counter((counted,), read_bounded)
+
+
+@functools.cache
+def whole_table(entry: ModelAdmin, dialect: str, limit: int) -> Counter:
+    """The bounded count of a whole table, and the database's estimate: the same on every page."""
+    counted = select(func.count()).select_from(bounded(entry.model, [], limit)).scalar_subquery()
+    estimate = estimate_query(entry, dialect)
     return Counter((counted,) if estimate is None else (counted, estimate), read_bounded)
 
 
 def bounded(model: type, where: Sequence[ColumnElement[bool]], limit: int) -> Any:
     """At most ``limit + 1`` of the rows that pass ``where``, to be counted."""
-    return select(literal(1)).select_from(model).where(*where).limit(limit + 1).subquery()
+    return select(literal(1)).select_from(table_of(model)).where(*where).limit(limit + 1).subquery()
 
 
 def read_search(values: Sequence[Any]) -> Count:
@@ -103,14 +113,8 @@ def read_bounded(values: Sequence[Any]) -> Count:
     return Count(COUNT_LIMIT, "more")
 
 
-def entry_columns(entry: ModelAdmin) -> dict[str, Any]:
-    """The search columns of ``entry`` by key, as mapped attributes."""
-    return {key: getattr(entry.model, key) for key in entry.search_columns}
-
-
-def estimate_query(entry: ModelAdmin) -> Any | None:
+def estimate_query(entry: ModelAdmin, dialect: str) -> Any | None:
     """The database's own row estimate for the table, where it keeps one (PostgreSQL, MariaDB)."""
-    dialect = db.session.get_bind().dialect.name
     name = entry.model.__table__.name
     if dialect == "postgresql":
         return (

@@ -23,14 +23,13 @@ class SortKey:
     """One ORDER BY term: a column and its direction; NULL sorts before every value."""
 
     key: str
-    column: Any  # the mapped attribute
+    column: Column[Any]  # the table's column: a query of it needs no ORM
     descending: bool
     nullable: bool
-    table_column: Column[Any]
 
     def flipped(self) -> SortKey:
         """The same key in the opposite direction, to read a list backwards."""
-        return SortKey(self.key, self.column, not self.descending, self.nullable, self.table_column)
+        return SortKey(self.key, self.column, not self.descending, self.nullable)
 
 
 def sort_keys(entry: ModelAdmin, sort: Sequence[str]) -> tuple[SortKey, ...]:
@@ -43,8 +42,7 @@ def sort_keys(entry: ModelAdmin, sort: Sequence[str]) -> tuple[SortKey, ...]:
             continue
         seen.add(key)
         info = entry.column(key)
-        column = getattr(entry.model, key)
-        terms.append(SortKey(key, column, part.startswith("-"), bool(info.column.nullable), info.column))
+        terms.append(SortKey(key, info.column, part.startswith("-"), bool(info.column.nullable)))
     return tuple(terms)
 
 
@@ -122,7 +120,7 @@ def decode(sort: Sequence[SortKey], token: str) -> tuple[Any, ...]:
         if part == NULL and key.nullable:
             values.append(None)
             continue
-        value = parse(part, key.table_column, encoded=True)
+        value = parse(part, key.column, encoded=True)
         if value is None:
             raise BadRequest("The page link is not valid for this list and order; start again from the first page.")
         values.append(value)

@@ -82,7 +82,7 @@ def typed(info: ColumnInfo, lookup: str, raw: str) -> Any:
 
 def condition(entry: ModelAdmin, item: Filter) -> ColumnElement[bool]:
     """The WHERE condition of one filter."""
-    column = getattr(entry.model, item.key)
+    column = entry.column(item.key).column
     if item.lookup == "isnull":
         return column.is_(None) if item.value else column.is_not(None)
     if item.lookup == "gte":

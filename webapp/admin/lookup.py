@@ -52,7 +52,7 @@ def search(entry: ModelAdmin, column_key: str, q: str) -> tuple[list[Any], bool]
     if match is None:
         return rows, False
     sort = cursors.sort_keys(entry, entry.default_order)
-    conditions = [match(queries.cursors_columns(entry))]
+    conditions = [match(entry.searched())]
     window_end = paging.probe(entry, sort, [], LOOKUP_WINDOW - 1)
     if window_end is not None:
         conditions.append(cursors.up_to(sort, window_end))

@@ -84,7 +84,7 @@ def fetch(
         counter = None  # counted with the window: the rows need not carry it
         if window_end is not None:
             conditions.append(cursors.up_to(order, window_end))
-        conditions.append(match({key: getattr(entry.model, key) for key in entry.search_columns}))
+        conditions.append(match(entry.searched()))
     elif skip:
         conditions = skipped(entry, order, conditions, skip, plan.take + 1)
         skip = 0

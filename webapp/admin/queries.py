@@ -322,16 +322,11 @@ def matcher(entry: ModelAdmin, q: str) -> Any | None:
     return match
 
 
-def cursors_columns(entry: ModelAdmin) -> dict[str, Any]:
-    """The search columns as mapped attributes, keyed like :func:`matcher` expects."""
-    return {key: getattr(entry.model, key) for key in entry.search_columns}
-
-
 def filtered(entry: ModelAdmin, query: Select[Any], params: ListParams) -> Select[Any]:
     """Apply the search and filters of ``params`` to ``query`` (unbounded: for exports)."""
     match = matcher(entry, params.q)
     if match is not None:
-        query = query.where(match(cursors_columns(entry)))
+        query = query.where(match(entry.searched()))
     return query.where(*(filters.condition(entry, item) for item in params.filters))
 
 

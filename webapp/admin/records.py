@@ -38,8 +38,9 @@ class Link(NamedTuple):
     name: str  # the relationship attribute the related record is set on
     record: type
     keys: tuple[str, ...]  # attribute keys of the related table's columns, in query order
-    start: int
-    primary: tuple[int, ...]  # positions of its primary key within ``keys``
+    start: int  # where its columns begin and end in each row
+    end: int
+    primary: tuple[int, ...]  # where its primary key's columns are in each row
 
 
 class Shape(NamedTuple):
@@ -68,25 +69,23 @@ def load(entry: ModelAdmin, statement: Select[Any], extra: int = 0) -> tuple[lis
         found = list(db.session.execute(statement))
         return [values[0] for values in found], tuple(found[0][1:]) if found else None
     shape_ = shape(entry)
-    width = len(shape_.keys)
     new = object.__new__
     rows = []
-    tail = None
-    for values in db.session.execute(statement):
-        row = new(shape_.record)
-        row.__dict__ = dict(zip(shape_.keys, values[:width]))
+    values: tuple[Any, ...] = ()
+    for values in db.session.execute(statement).all():
+        fields = dict(zip(shape_.keys, values))  # zip stops at the table's own columns
         for link in shape_.links:
-            part = values[link.start : link.start + len(link.keys)]
-            if all(part[position] is None for position in link.primary):
-                row.__dict__[link.name] = None  # no related row: the list shows the key itself
+            if all(values[position] is None for position in link.primary):
+                fields[link.name] = None  # no related row: the list shows the key itself
             else:
                 other = new(link.record)
-                other.__dict__ = dict(zip(link.keys, part))
-                row.__dict__[link.name] = other
+                other.__dict__ = dict(zip(link.keys, values[link.start : link.end]))
+                fields[link.name] = other
+        row = new(shape_.record)
+        row.__dict__ = fields
         rows.append(row)
-        tail = values
     check_labels(entry, shape_, rows)
-    return rows, (tuple(tail[len(tail) - extra :]) if tail is not None else None)
+    return rows, (tuple(values[len(values) - extra :]) if rows else None)
 
 
 class Unlabelled(Exception):
@@ -132,9 +131,10 @@ def shape(entry: ModelAdmin) -> Shape:
         columns = introspect.columns(relation.target)
         referenced = introspect.mapper_of(relation.target).get_property(relation.target_key).columns[0]
         statement = statement.outerjoin(table, table.c[referenced.key] == info.column)
-        primary = tuple(position for position, other in enumerate(columns) if other.primary_key)
+        start = len(selected)
+        primary = tuple(start + position for position, other in enumerate(columns) if other.primary_key)
         keys = tuple(other.key for other in columns)
-        links.append(Link(relation.name, record_class(relation.target), keys, len(selected), primary))
+        links.append(Link(relation.name, record_class(relation.target), keys, start, start + len(keys), primary))
         selected += [table.c[other.column.key] for other in columns]
     return Shape(statement.add_columns(*selected), record_class(model), tuple(info.key for info in own), tuple(links))
 

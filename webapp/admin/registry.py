@@ -52,6 +52,10 @@ class ModelAdmin:
                 return info
         raise KeyError(key)
 
+    def searched(self) -> dict[str, Any]:
+        """The search columns by key, as table columns: a query of them needs no ORM."""
+        return {key: self.column(key).column for key in self.search_columns}
+
     def key_values(self, row: Any) -> tuple[Any, ...]:
         """Return the primary key values of ``row``."""
         return tuple(getattr(row, key) for key in self.primary_key)
