@@ -176,15 +176,23 @@ def scenarios(n: int, database: Path, port: int, cookie: str) -> tuple[list[Scen
 
 
 def measure(scenario: Scenario, port: int, cookie: str, requests: int) -> dict[str, Any]:
-    """Warm up, then time the scenario (and its floor) with one and with four clients."""
+    """Warm up, then time the scenario (and its floor) with one and with four clients.
+
+    With one client the app and its floor take turns, request by request, so that both meet
+    the same machine; four clients send to one server at a time.
+    """
     found: dict[str, Any] = {"list_page": scenario.list_page, "extra": scenario.extra}
     client.run(port, scenario.request, WARMUP, 1, cookie)
-    for clients in CLIENTS:
-        found[f"app_{clients}"] = digest(client.run(port, scenario.request, requests, clients, cookie))
-    if scenario.floor:
-        floor = Request(scenario.floor)
+    floor = Request(scenario.floor) if scenario.floor else None
+    if floor is not None:
         client.run(port + 1, floor, WARMUP, 1)
-        for clients in CLIENTS:
+        app, bare = client.alternate((port, scenario.request, cookie), (port + 1, floor, ""), requests)
+        found["app_1"], found["floor_1"] = digest(app), digest(bare)
+    else:
+        found["app_1"] = digest(client.run(port, scenario.request, requests, 1, cookie))
+    for clients in CLIENTS[1:]:
+        found[f"app_{clients}"] = digest(client.run(port, scenario.request, requests, clients, cookie))
+        if floor is not None:
             found[f"floor_{clients}"] = digest(client.run(port + 1, floor, requests, clients))
     return found
 

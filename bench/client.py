@@ -71,23 +71,47 @@ def send(port: int, request: Request, cookie: str = "") -> tuple[int, dict[str, 
         connection.close()
 
 
+def _record(result: Result, port: int, request: Request, cookie: str) -> None:
+    """Send one request and add what it measured to ``result``."""
+    status, headers, data, elapsed = send(port, request, cookie)
+    result.latencies.append(elapsed)
+    if status != request.expect:
+        result.failures.append(f"{request.method} {request.path}: {status} {data[:200]!r}")
+    result.cpu.append(int(headers.get("x-bench-cpu-us", "0")) / 1e6)
+    result.statements.append(
+        tuple(int(headers.get(name, "0")) for name in (
+            "x-bench-statements", "x-bench-page-statements", "x-bench-sign-in-statements"))  # type: ignore[misc]
+    )
+
+
 def _client(args: tuple[int, Request, str, int]) -> Result:
     """One client: ``count`` requests in a row."""
     port, request, cookie, count = args
     result = Result()
     started = time.perf_counter()
     for _ in range(count):
-        status, headers, data, elapsed = send(port, request, cookie)
-        result.latencies.append(elapsed)
-        if status != request.expect:
-            result.failures.append(f"{request.method} {request.path}: {status} {data[:200]!r}")
-        result.cpu.append(int(headers.get("x-bench-cpu-us", "0")) / 1e6)
-        result.statements.append(
-            tuple(int(headers.get(name, "0")) for name in (
-                "x-bench-statements", "x-bench-page-statements", "x-bench-sign-in-statements"))  # type: ignore[misc]
-        )
+        _record(result, port, request, cookie)
     result.wall = time.perf_counter() - started
     return result
+
+
+def alternate(
+    first: tuple[int, Request, str], second: tuple[int, Request, str], count: int
+) -> tuple[Result, Result]:
+    """One client sending ``count`` requests to each of two servers in turn.
+
+    The machine's speed drifts by a third within minutes; taking turns makes both servers
+    meet the same drift, so the ratio of their medians does not depend on when each ran.
+    """
+    results = (Result(), Result())
+    walls = [0.0, 0.0]
+    for _ in range(count):
+        for index, (port, request, cookie) in enumerate((first, second)):
+            started = time.perf_counter()
+            _record(results[index], port, request, cookie)
+            walls[index] += time.perf_counter() - started
+    results[0].wall, results[1].wall = walls
+    return results
 
 
 def run(port: int, request: Request, total: int, clients: int, cookie: str = "") -> Result:
