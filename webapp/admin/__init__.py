@@ -16,6 +16,7 @@ def init_app(app: Flask, entries: Iterable[ModelAdmin]) -> None:
     app.register_blueprint(views.site_blueprint())
     for entry in app.extensions[site.EXTENSION].values():
         app.register_blueprint(views.crud_blueprint(entry))
+    app.jinja_env.filters["thousands"] = site.thousands
     app.jinja_env.globals.update(
         admin_nav=site.nav,
         row_url=site.row_url,

@@ -11,7 +11,7 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from flask import url_for
@@ -64,6 +64,16 @@ class ListParams:
         return [(name, value) for name, value in pairs if name not in leave_out]
 
 
+class Header(NamedTuple):
+    """A column's header in the list: its label, the link that sorts by it, and how it sorts now."""
+
+    key: str
+    label: str
+    href: str
+    direction: str | None  # "ascending" or "descending" when the list is sorted by it
+    indexed: bool  # an index serves the sort
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of rows and what the list needs to draw its controls."""
@@ -95,6 +105,20 @@ class Page:
         """The list's URL with ``query`` (from :meth:`ListParams.query_string`), as url_for spells it."""
         return f"{self.base}?{urlencode(list(query.items()), safe=QUERY_SAFE)}" if query else self.base
 
+    @property
+    def headers(self) -> list[Header]:
+        """The table's column headers: each a link that sorts by it, then the other way."""
+        if self.entry is None:
+            return []
+        current = self.params.sort[0] if self.params.sort else ""
+        indexed = indexed_columns(self.entry)
+        found = []
+        for key in self.entry.list_columns:
+            direction = "ascending" if current == key else "descending" if current == f"-{key}" else None
+            href = self.url(self.params.query_string(sort=f"-{key}" if current == key else key, page=1))
+            found.append(Header(key, self.entry.column(key).label, href, direction, key in indexed))
+        return found
+
     def body(self, select: bool, edit: bool, delete: bool) -> Markup:
         """The table's rows, each with the controls the account may use (a checkbox, edit, delete)."""
         if self.entry is None:
@@ -115,11 +139,6 @@ class Page:
     def cleared(self) -> dict[str, Any]:
         """Query-string changes that remove every filter and go back to page 1."""
         return {**{item.name: None for item in self.params.filters}, "page": 1}
-
-    @property
-    def indexed(self) -> frozenset[str]:
-        """Shown columns an index can sort by."""
-        return frozenset() if self.entry is None else indexed_columns(self.entry)
 
     def describe(self, item: Filter) -> str:
         """A short sentence for an active filter."""

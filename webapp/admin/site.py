@@ -86,6 +86,11 @@ def related(entry: ModelAdmin, info: ColumnInfo, row: Any) -> tuple[str, str | N
     return label, url
 
 
+def thousands(number: int) -> str:
+    """«1,000,000»: a count as the pages print it."""
+    return f"{number:,}"
+
+
 def display(value: Any) -> str:
     """Spell a stored value for a page."""
     if value is None:
