@@ -80,7 +80,8 @@ def fetch(
         conditions.append(cursors.after(order, plan.boundary))
     window_end, skip, count = None, plan.skip, None
     if match is not None:
-        window_end, count = window(entry, order, conditions, counter)
+        assert counter is not None, "a search always counts with its window (see queries.list_page)"
+        window_end, count = window(order, conditions, counter)
         counter = None  # counted with the window: the rows need not carry it
         if window_end is not None:
             conditions.append(cursors.up_to(order, window_end))
@@ -137,14 +138,12 @@ def probe(entry: ModelAdmin, order: Sequence[SortKey], conditions: list[Any], sk
 
 
 def window(
-    entry: ModelAdmin, order: Sequence[SortKey], conditions: list[Any], counter: Counter | None
-) -> tuple[tuple[Any, ...] | None, Count | None]:
+    order: Sequence[SortKey], conditions: list[Any], counter: Counter
+) -> tuple[tuple[Any, ...] | None, Count]:
     """The last row of a search's window (None when the rows end first), and ``counter``'s count.
 
     Both in one statement that always returns one row, whether the window ends or not.
     """
-    if counter is None:
-        return probe(entry, order, conditions, SEARCH_WINDOW - 1), None
     end = select(*(key.column for key in order), literal(1).label("found")).where(*conditions)
     end = end.order_by(*cursors.order_by(order, dialect())).offset(SEARCH_WINDOW - 1).limit(1).subquery("window_end")
     counts = select(*(column.label(f"count_{index}") for index, column in enumerate(counter.columns)))

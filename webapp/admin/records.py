@@ -21,6 +21,7 @@ from sqlalchemy.orm import QueryableAttribute, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.admin import introspect
+from webapp.admin.introspect import ColumnInfo, Relation
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
 
@@ -55,7 +56,7 @@ class Shape(NamedTuple):
 def select_rows(entry: ModelAdmin, conditions: Sequence[ColumnElement[bool]], extra: Sequence[Any] = ()) -> Select[Any]:
     """The page's query, to be ordered and limited; ``extra`` columns (a count) come last."""
     if entry.model in NEEDS_ORM:
-        options = [joinedload(getattr(entry.model, name)) for name in relationships(entry)]
+        options = [joinedload(getattr(entry.model, relation.name)) for _, _, relation in joined(entry)]
         return select(entry.model, *extra).options(*options).where(*conditions)
     return shape(entry).statement.add_columns(*extra).where(*conditions)
 
@@ -106,11 +107,11 @@ def check_labels(entry: ModelAdmin, shape_: Shape, rows: list[Any]) -> None:
         raise Unlabelled(entry.model.__name__) from exc
 
 
-def relationships(entry: ModelAdmin) -> list[str]:
-    """The relationships of the shown foreign keys, whose rows give their labels."""
+def joined(entry: ModelAdmin) -> list[tuple[int, ColumnInfo, Relation]]:
+    """The shown foreign keys with a relationship, whose related rows give their labels."""
     return [
-        info.relation.name
-        for info in entry.columns
+        (index, info, info.relation)
+        for index, info in enumerate(entry.columns)
         if info.key in entry.list_columns and info.relation is not None and info.relation.name
     ]
 
@@ -123,10 +124,7 @@ def shape(entry: ModelAdmin) -> Shape:
     selected: list[Any] = [info.column for info in own]
     statement = select().select_from(introspect.table_of(model))
     links = []
-    for index, info in enumerate(entry.columns):
-        relation = info.relation
-        if info.key not in entry.list_columns or relation is None or not relation.name:
-            continue
+    for index, info, relation in joined(entry):
         table = introspect.table_of(relation.target).alias(f"related_{index}")
         columns = introspect.columns(relation.target)
         referenced = introspect.mapper_of(relation.target).get_property(relation.target_key).columns[0]
@@ -134,7 +132,7 @@ def shape(entry: ModelAdmin) -> Shape:
         start = len(selected)
         primary = tuple(start + position for position, other in enumerate(columns) if other.primary_key)
         keys = tuple(other.key for other in columns)
-        links.append(Link(relation.name, record_class(relation.target), keys, start, start + len(keys), primary))
+        links.append(Link(str(relation.name), record_class(relation.target), keys, start, start + len(keys), primary))
         selected += [table.c[other.column.key] for other in columns]
     return Shape(statement.add_columns(*selected), record_class(model), tuple(info.key for info in own), tuple(links))
 
