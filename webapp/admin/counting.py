@@ -65,7 +65,7 @@ def run(counter: Counter) -> Count:
 
 
 def counter_for(entry: ModelAdmin, where: Sequence[ColumnElement[bool]], match: Any | None, exact: bool) -> Counter:
-    """The count of the rows that pass ``where`` and ``match``: exact, sampled, bounded or estimated."""
+    """The count of the rows that pass ``where`` and ``match``: exact, found, bounded or estimated."""
     model, limit = entry.model, COUNT_LIMIT
     if exact:
         conditions = [*where, *([match(entry.searched())] if match else [])]
@@ -74,27 +74,27 @@ def counter_for(entry: ModelAdmin, where: Sequence[ColumnElement[bool]], match: 
     if match is not None:
         # Counting a search's matches reads every row it counts, so only a few rows are counted;
         # past that, the list says how many matches its pages have found so far ("at least").
-        few = select(func.count()).select_from(bounded(model, where, limit)).scalar_subquery() <= limit
+        few = bounded(model, where, limit) <= limit
         matched = select(func.count()).select_from(table_of(model)).where(*where, match(entry.searched())).scalar_subquery()
         counted = case((few, matched), else_=None)  # CASE runs the second count only if needed
         return Counter((counted,), read_search)
     if not where:
         return whole_table(entry, db.session.get_bind().dialect.name, limit)
-    counted = select(func.count()).select_from(bounded(model, where, limit)).scalar_subquery()
-    return Counter((counted,), read_bounded)
+    return Counter((bounded(model, where, limit),), read_bounded)
 
 
 @functools.cache
 def whole_table(entry: ModelAdmin, dialect: str, limit: int) -> Counter:
     """The bounded count of a whole table, and the database's estimate: the same on every page."""
-    counted = select(func.count()).select_from(bounded(entry.model, [], limit)).scalar_subquery()
+    counted = bounded(entry.model, [], limit)
     estimate = estimate_query(entry, dialect)
     return Counter((counted,) if estimate is None else (counted, estimate), read_bounded)
 
 
 def bounded(model: type, where: Sequence[ColumnElement[bool]], limit: int) -> Any:
-    """At most ``limit + 1`` of the rows that pass ``where``, to be counted."""
-    return select(literal(1)).select_from(table_of(model)).where(*where).limit(limit + 1).subquery()
+    """How many rows pass ``where``, counting at most ``limit + 1`` of them (a scalar subquery)."""
+    rows = select(literal(1)).select_from(table_of(model)).where(*where).limit(limit + 1).subquery()
+    return select(func.count()).select_from(rows).scalar_subquery()
 
 
 def read_search(values: Sequence[Any]) -> Count:

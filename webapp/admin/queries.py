@@ -202,8 +202,8 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
     cursor = bool(params.after or params.before)
     if match is None and (params.last is not None or (params.page > 1 and not cursor)):
         total = counting.run(counter)
-        plan = plan_page(params, sort, total, per_page, match is not None)
-        rows, more, window_end, _ = ([], False, None, None) if plan.past_end else fetch(entry, sort, where, match, plan)
+        plan = plan_page(params, sort, total, per_page, False)
+        rows, more, window_end, _ = ([], False, None, None) if plan.past_end else fetch(entry, sort, where, None, plan)
     else:
         plan = plan_page(params, sort, None, per_page, match is not None)
         rows, more, window_end, counted = fetch(entry, sort, where, match, plan, counter)
