@@ -9,6 +9,8 @@ plain strings needed here; integers need none), and a row is a handful of f-stri
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from html import escape as quote
 from typing import Any, NamedTuple
 
@@ -20,6 +22,8 @@ from webapp.admin.introspect import ColumnInfo
 from webapp.admin.registry import ModelAdmin
 
 PLACEHOLDER = "KEYPLACEHOLDER"  # only letters, so url_for leaves it as it is
+# Types whose str() is exactly what site.display prints, with no character HTML escapes.
+PLAIN = frozenset({int, float, Decimal, dt.date, dt.time})
 
 
 class Allowed(NamedTuple):
@@ -45,11 +49,10 @@ def url_template(entry: ModelAdmin, action: str) -> str:
 
 def body(entry: ModelAdmin, rows: list[Any], allowed: Allowed) -> Markup:
     """Every row of the list as ``<tr>`` elements: selection box, cells, then actions."""
-    detail, edit, delete = (url_template(entry, action) for action in ("detail", "edit", "delete"))
-    columns = shown_columns(entry)
+    detail, edit, delete, columns = site.per_mount(("rows", entry.slug), lambda: printing(entry))
     printed = []
     for row in rows:
-        key = text(encode(entry.key_values(row)))  # tilde-encoded: safe in a URL already
+        key = encode(entry.key_values(row))  # tilde-encoded: safe in a URL and in HTML
         label = quote(str(row))
         parts = [f'<tr data-testid="row" data-key="{key}">']
         if allowed.select:
@@ -79,6 +82,12 @@ def body(entry: ModelAdmin, rows: list[Any], allowed: Allowed) -> Markup:
     return Markup("".join(printed))
 
 
+def printing(entry: ModelAdmin) -> tuple[str, str, str, list[Column]]:
+    """What every page of ``entry``'s list prints its rows with: the row URL templates and the columns."""
+    detail, edit, delete = (url_template(entry, action) for action in ("detail", "edit", "delete"))
+    return detail, edit, delete, shown_columns(entry)
+
+
 def shown_columns(entry: ModelAdmin) -> list[Column]:
     """The list's columns in order, each with its opening tag and related table's link."""
     columns = []
@@ -99,19 +108,22 @@ def related(column: Column, row: Any, value: Any) -> str:
     if column.target is None:
         return label
     target, template = column.target
-    key = text(encode(target.key_values(other) if other is not None else (value,)))
+    key = encode(target.key_values(other) if other is not None else (value,))
     return f'<a href="{template.replace(PLACEHOLDER, key)}">{label}</a>'
 
 
 def text(value: Any) -> str:
-    """A value as escaped HTML text: integers as they are, anything else spelled and escaped."""
-    if type(value) is int:
-        return str(value)
-    return quote(value if type(value) is str else site.display(value))
+    """A value as escaped HTML text: numbers and dates as they are, anything else spelled and escaped."""
+    kind = type(value)
+    if kind is str:
+        return quote(value)
+    if kind in PLAIN:
+        return str(value)  # digits, signs, points, dashes and colons: nothing to escape
+    return quote(site.display(value))
 
 
 def encode(values: tuple[Any, ...]) -> str:
-    """keys.encode, with a shortcut for the common single integer key."""
+    """keys.encode (letters, digits and ``_-~,`` only), with a shortcut for a single integer key."""
     if len(values) == 1 and type(values[0]) is int:
         return str(values[0])
     return keys.encode(values)

@@ -20,7 +20,7 @@ from sqlalchemy import PrimaryKeyConstraint, Select, String, UniqueConstraint, a
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import BadRequest
 
-from webapp.admin import counting, cursors, filters, introspect, listing, paging
+from webapp.admin import counting, cursors, filters, introspect, listing, paging, site
 from webapp.admin.paging import Plan, dialect, fetch, plan_page
 from webapp.admin.counting import Count, count_rows, counter_for
 from webapp.admin.cursors import SortKey
@@ -128,7 +128,8 @@ class Page:
     @functools.cached_property
     def controls(self) -> list[filters.Control]:
         """The filter form's controls."""
-        return [] if self.entry is None else filters.controls(self.entry)
+        entry = self.entry
+        return [] if entry is None else site.per_mount(("filters", entry.slug), lambda: filters.controls(entry))
 
     @property
     def control_names(self) -> list[str]:

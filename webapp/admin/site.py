@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar, cast
 
 from flask import current_app, request, url_for
 
@@ -13,6 +14,7 @@ from webapp.admin.introspect import ColumnInfo, humanize
 from webapp.admin.registry import ModelAdmin
 
 EXTENSION = "webapp.admin"
+T = TypeVar("T")
 
 
 def entries() -> list[ModelAdmin]:
@@ -20,13 +22,23 @@ def entries() -> list[ModelAdmin]:
     return list(current_app.extensions[EXTENSION].values())
 
 
+def per_mount(key: Hashable, build: Callable[[], T]) -> T:
+    """What ``build`` returns, built once per mount point of the app: for anything made of URLs.
+
+    A URL depends on the app's routes, fixed at start, and on where the app is mounted
+    (``SCRIPT_NAME``, the same for every request behind one proxy); the menu, a list's links
+    and its filter form's lookup URLs are built on every page, so they are built once.
+    """
+    built = current_app.extensions.setdefault(f"{EXTENSION}.per_mount", {})
+    slot = (request.script_root, key)
+    if slot not in built:
+        built[slot] = build()
+    return cast(T, built[slot])
+
+
 def nav() -> list[tuple[ModelAdmin, str]]:
-    """Every registered model with its list's URL, for the menu of every page (built once per mount point)."""
-    built = current_app.extensions.setdefault(f"{EXTENSION}.nav", {})
-    root = request.script_root
-    if root not in built:
-        built[root] = [(entry, url_for(f"crud_{entry.slug}.index")) for entry in entries()]
-    return built[root]
+    """Every registered model with its list's URL, for the menu of every page."""
+    return per_mount("nav", lambda: [(entry, url_for(f"crud_{entry.slug}.index")) for entry in entries()])
 
 
 def entry_for_table(name: str) -> ModelAdmin | None:
