@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, insert
 
-from webapp.admin import counting
+from webapp.admin import counting, records
 from webapp.extensions import db
 from webapp.models import Category, Expense, Hero, User
 
@@ -326,3 +326,18 @@ def test_a_deep_page_number_past_the_bounded_count(
     body = get(client, "/admin/expenses/?page=13&category_id=101")  # filtered: bounded count, forward probe
     assert text_of(body, "list-empty") == "This page is past the last one."  # 33 rows match: 4 pages
     assert "category_id=101" in (href(body, "page-prev") or "")
+
+
+
+def test_a_foreign_key_cell_shows_its_row_or_nothing_when_null(client: FlaskClient) -> None:
+    """Each hero's team comes with the page (an outer join): its label, linked; nothing for a hero without one."""
+    body = client.get("/admin/hero/").get_data(as_text=True)
+    rows = re.findall(r'<tr data-testid="row".*?</tr>', body, re.S)
+    teams = {
+        re.search(r'data-testid="cell-name">([^<]*)<', row).group(1): re.search(r'data-testid="cell-team_id">(.*?)</td>', row).group(1)
+        for row in rows
+    }
+    assert re.fullmatch(r'<a href="/admin/team/\d+/">Z-Force</a>', teams["Deadpond"]), teams
+    assert re.fullmatch(r'<a href="/admin/team/\d+/">Preventers</a>', teams["Rusty-Man"]), teams
+    assert teams["Spider-Boy"] == "", teams
+    assert Hero not in records.NEEDS_ORM  # read as plain records, not through the ORM fallback

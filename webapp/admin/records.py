@@ -41,7 +41,7 @@ class Link(NamedTuple):
     keys: tuple[str, ...]  # attribute keys of the related table's columns, in query order
     start: int  # where its columns begin and end in each row
     end: int
-    primary: tuple[int, ...]  # where its primary key's columns are in each row
+    probe: int  # where the joined-on column is: NULL there means the outer join found no row
 
 
 class Shape(NamedTuple):
@@ -76,7 +76,7 @@ def load(entry: ModelAdmin, statement: Select[Any], extra: int = 0) -> tuple[lis
     for values in db.session.execute(statement).all():
         fields = dict(zip(shape_.keys, values))  # zip stops at the table's own columns
         for link in shape_.links:
-            if all(values[position] is None for position in link.primary):
+            if values[link.probe] is None:
                 fields[link.name] = None  # no related row: the list shows the key itself
             else:
                 other = new(link.record)
@@ -130,9 +130,9 @@ def shape(entry: ModelAdmin) -> Shape:
         referenced = introspect.mapper_of(relation.target).get_property(relation.target_key).columns[0]
         statement = statement.outerjoin(table, table.c[referenced.key] == info.column)
         start = len(selected)
-        primary = tuple(start + position for position, other in enumerate(columns) if other.primary_key)
         keys = tuple(other.key for other in columns)
-        links.append(Link(str(relation.name), record_class(relation.target), keys, start, start + len(keys), primary))
+        probe = start + [other.column.key for other in columns].index(referenced.key)
+        links.append(Link(str(relation.name), record_class(relation.target), keys, start, start + len(keys), probe))
         selected += [table.c[other.column.key] for other in columns]
     return Shape(statement.add_columns(*selected), record_class(model), tuple(info.key for info in own), tuple(links))
 
