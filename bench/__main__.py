@@ -111,8 +111,9 @@ def serve(target: str, port: int, database: Path) -> subprocess.Popen[bytes]:
         "WEBAPP_SETUP_DATABASE": "false",
         "BENCH_DATABASE": str(database),
     }
+    # Two servers run at once: without a control socket each, they do not contend for one path.
     command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-               "--log-level", "warning", target]
+               "--log-level", "warning", "--no-control-socket", target]
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
