@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.integration.admin_pages import html  # noqa: F401 (a fixture)
 from flask import Flask
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from tests.integration.raw_schema import app_for, create, drop, rx_app  # noqa: F401 (rx_app is a fixture)
 from webapp.extensions import db
@@ -92,6 +92,41 @@ def test_tables_without_a_key_and_views_are_read_only(rx_app: Flask, html: Any, 
     assert "no primary key" in html(client.get("/admin/rx_log/new")).text("error-message")
     assert "view" in html(client.get("/admin/rx_staff/new")).text("error-message")
     assert read_back("SELECT COUNT(*) FROM rx_log") == 2
+
+
+
+@pytest.fixture
+def identical_rows(database_url: str, signing_in: Callable[[Flask], Flask]) -> Iterator[Flask]:
+    """The app over the ``rx_`` tables, four rows a page; rx_log (no key) holds twelve rows, each one three times."""
+    engine = create_engine(database_url)
+    create(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM rx_log"))
+        triples = [{"at": f"2024-01-0{1 + i // 3}", "message": "same"} for i in range(12)]
+        connection.execute(text("INSERT INTO rx_log (at, message) VALUES (:at, :message)"), triples)
+    app = signing_in(app_for(database_url, PER_PAGE=4))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    drop(engine)
+    engine.dispose()
+
+
+def test_identical_rows_of_a_table_without_a_key_are_each_shown_once(identical_rows: Flask, html: Any) -> None:
+    """No key tells two identical rows apart: the pages are reached by number, never by a row's values."""
+    client = identical_rows.test_client()
+    shown, url = [], "/admin/rx_log/?sort=at"
+    while url:
+        page = html(client.get(url))
+        assert page.status == 200
+        shown += page.texts("cell-at")
+        url = page.one("page-next").attrs["href"] if page.all("page-next") else ""
+    assert shown == [f"2024-01-0{day}" for day in range(1, 5) for _ in range(3)]  # pages split the triples
+    middle = ["2024-01-02", "2024-01-02", "2024-01-03", "2024-01-03"]
+    assert html(client.get("/admin/rx_log/?sort=at&page=2")).texts("cell-at") == middle
+    assert html(client.get("/admin/rx_log/?sort=at&last=2")).texts("cell-at") == middle
+    previous = html(client.get("/admin/rx_log/?sort=at&page=3")).one("page-prev").attrs["href"]
+    assert html(client.get(previous)).texts("cell-at") == middle
 
 
 def test_columns_of_unknown_types_are_shown_read_only(rx_app: Flask, html: Any, read_back: Read) -> None:

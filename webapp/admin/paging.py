@@ -86,7 +86,7 @@ def fetch(
         if window_end is not None:
             conditions.append(cursors.up_to(order, window_end))
         conditions.append(match(entry.searched()))
-    elif skip:
+    elif skip and entry.unique_key:  # without one, joining back on the keys would repeat identical rows
         conditions = skipped(entry, order, conditions, skip, plan.take + 1)
         skip = 0
     extra = counter.columns if counter is not None else ()

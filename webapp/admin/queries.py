@@ -212,7 +212,10 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
         total = counted if counted is not None else counting.run(counter)
     if total.kind == "found":  # at least the matches of the pages up to this one, and one more
         total = Count(((plan.number or 1) - 1) * per_page + len(rows) + (more and not plan.backward), "found")
-    return assemble(entry, params, sort, total, plan, rows, more, window_end, per_page)
+    # Rows that can be identical have no cursor that tells them apart: such a list links its
+    # pages by number (a search keeps its windows, which move by cursor).
+    by_number = not entry.unique_key and match is None
+    return assemble(entry, params, sort, total, plan, rows, more, window_end, per_page, by_number)
 
 
 def assemble(
@@ -225,8 +228,10 @@ def assemble(
     more: bool,
     window_end: tuple[Any, ...] | None,
     per_page: int,
+    by_number: bool = False,
 ) -> Page:
     """Work out the pager's links from what the fetch saw."""
+    by_number = by_number and (plan.number is not None or plan.from_end is not None)
     cut = window_end is not None
     started = plan.boundary is not None or plan.skip > 0
     if plan.past_end:
@@ -239,11 +244,14 @@ def assemble(
     links: dict[str, dict[str, Any]] = {}
     if before:
         links["first"] = params.query_string(page=1)
-        links["prev"] = previous_link(params, sort, plan, rows, window_end, exact_pages)
+        if by_number and not plan.past_end:
+            links["prev"] = params.query_string(**numbered(plan, -1))
+        else:
+            links["prev"] = previous_link(params, sort, plan, rows, window_end, exact_pages)
     if beyond:
         edge = rows[-1] if rows and (more or plan.backward or not cut) else None
         token = cursors.encode(cursors.values_of(sort, edge) if edge is not None else window_end or ())
-        links["next"] = params.query_string(after=token, **numbered(plan, +1))
+        links["next"] = params.query_string(**({} if by_number else {"after": token}), **numbered(plan, +1))
         links["last"] = params.query_string(page=exact_pages) if exact_pages else params.query_string(page=None, last=1)
     return Page(
         rows,

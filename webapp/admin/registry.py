@@ -44,6 +44,9 @@ class ModelAdmin:
     search_columns: tuple[str, ...]
     default_order: tuple[str, ...]
     read_only: str | None = None  # the reason, when rows can be read but not written
+    # False for a table or view without a primary key of its own: the mapper keys its rows by
+    # every column, and two rows can be identical, so no key names one row among them.
+    unique_key: bool = True
 
     def column(self, key: str) -> ColumnInfo:
         """Return the column with attribute key ``key``."""
@@ -94,6 +97,7 @@ def build(model: type, options: Options | None = None) -> ModelAdmin:
         search_columns=tuple(search_columns),
         default_order=tuple(default_order),
         read_only=options.read_only,
+        unique_key=bool(table.primary_key.columns),
     )
 
 
