@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, insert
 
-from webapp.admin import counting, records
+from webapp.admin import counting, records, site
 from webapp.extensions import db
 from webapp.models import Category, Expense, Hero, User
 
@@ -341,3 +341,20 @@ def test_a_foreign_key_cell_shows_its_row_or_nothing_when_null(client: FlaskClie
     assert re.fullmatch(r'<a href="/admin/team/\d+/">Preventers</a>', teams["Rusty-Man"]), teams
     assert teams["Spider-Boy"] == "", teams
     assert Hero not in records.NEEDS_ORM  # read as plain records, not through the ORM fallback
+
+
+# --- mount points --------------------------------------------------------------------
+
+
+def test_each_mount_point_prints_its_own_links(app: Flask, client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The menu, row and lookup URLs are built once per mount point (SCRIPT_NAME), and only so many are kept."""
+    monkeypatch.setattr(site, "PER_MOUNT_SLOTS", 4)
+    for root in ("", "/tools", "/other", "/tools", ""):
+        body = client.get("/admin/expenses/", base_url=f"http://localhost{root}/").get_data(as_text=True)
+        hrefs = re.findall(r'(?:href|data-lookup)="(/[^"]*)"', body)
+        assert any(f"{root}/admin/expenses/1/" == href for href in hrefs), hrefs  # a row
+        assert f'href="{root}/admin/hero/"' in body and f'data-lookup="{root}/admin/users/lookup.json' in body
+        assert all(href.startswith(f"{root}/") for href in hrefs if "/admin/" in href), (root, hrefs)
+        if root:
+            assert not [href for href in hrefs if href.startswith("/admin/")], hrefs
+    assert len(app.extensions[f"{site.EXTENSION}.per_mount"]) <= 4

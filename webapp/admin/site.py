@@ -15,6 +15,7 @@ from webapp.admin.registry import ModelAdmin
 
 EXTENSION = "webapp.admin"
 T = TypeVar("T")
+PER_MOUNT_SLOTS = 1_000  # a few per table and mount point
 
 
 def entries() -> list[ModelAdmin]:
@@ -31,9 +32,12 @@ def per_mount(key: Hashable, build: Callable[[], T]) -> T:
     """
     built = current_app.extensions.setdefault(f"{EXTENSION}.per_mount", {})
     slot = (request.script_root, key)
-    if slot not in built:
-        built[slot] = build()
-    return cast(T, built[slot])
+    if slot in built:
+        return cast(T, built[slot])
+    value = build()
+    if len(built) < PER_MOUNT_SLOTS:  # a proxy may pass SCRIPT_NAME on from clients: never grow without end
+        built[slot] = value
+    return value
 
 
 def nav() -> list[tuple[ModelAdmin, str]]:
