@@ -213,8 +213,9 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
     if total.kind == "found":  # at least the matches of the pages up to this one, and one more
         total = Count(((plan.number or 1) - 1) * per_page + len(rows) + (more and not plan.backward), "found")
     # Rows that can be identical have no cursor that tells them apart: such a list links its
-    # pages by number (a search keeps its windows, which move by cursor).
-    by_number = not entry.unique_key and match is None
+    # pages by number, a search too unless its window stopped short of the rows' end (the
+    # next window starts after a row, by cursor).
+    by_number = not entry.unique_key and (match is None or window_end is None)
     return assemble(entry, params, sort, total, plan, rows, more, window_end, per_page, by_number)
 
 
