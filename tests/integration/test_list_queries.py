@@ -328,7 +328,6 @@ def test_a_deep_page_number_past_the_bounded_count(
     assert "category_id=101" in (href(body, "page-prev") or "")
 
 
-
 def test_a_foreign_key_cell_shows_its_row_or_nothing_when_null(client: FlaskClient) -> None:
     """Each hero's team comes with the page (an outer join): its label, linked; nothing for a hero without one."""
     body = client.get("/admin/hero/").get_data(as_text=True)

@@ -94,7 +94,6 @@ def test_tables_without_a_key_and_views_are_read_only(rx_app: Flask, html: Any, 
     assert read_back("SELECT COUNT(*) FROM rx_log") == 2
 
 
-
 @pytest.fixture
 def identical_rows(database_url: str, signing_in: Callable[[Flask], Flask]) -> Iterator[Flask]:
     """The app over the ``rx_`` tables, four rows a page; rx_log (no key) holds twelve rows, each one three times."""

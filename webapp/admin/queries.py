@@ -99,7 +99,8 @@ class Page:
     @functools.cached_property
     def base(self) -> str:
         """The list's own URL, without a query string."""
-        return "" if self.entry is None else url_for(f"crud_{self.entry.slug}.index")
+        entry = self.entry
+        return "" if entry is None else site.per_mount(("list", entry.slug), lambda: url_for(f"crud_{entry.slug}.index"))
 
     def url(self, query: Mapping[str, Any]) -> str:
         """The list's URL with ``query`` (from :meth:`ListParams.query_string`), as url_for spells it."""
@@ -190,7 +191,7 @@ def sort_keys(entry: ModelAdmin, params: ListParams) -> tuple[SortKey, ...]:
 
 
 def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
-    """Fetch one page of ``entry``'s rows: at most one probe, then the rows with their count.
+    """Fetch one page of ``entry``'s rows: the rows with their count, after at most one statement.
 
     The count rides along with the rows as a subquery, unless the page must be planned from
     it (a page number past the first, or a page counted from the end, of a list that is not a
@@ -214,8 +215,12 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
         total = Count(((plan.number or 1) - 1) * per_page + len(rows) + (more and not plan.backward), "found")
     # Rows that can be identical have no cursor that tells them apart: such a list links its
     # pages by number, a search too unless its window stopped short of the rows' end (the
-    # next window starts after a row, by cursor).
-    by_number = not entry.unique_key and (match is None or window_end is None)
+    # next window starts after a row, by cursor); a page reached by a cursor has no number.
+    by_number = (
+        not entry.unique_key
+        and (match is None or window_end is None)
+        and (plan.number is not None or plan.from_end is not None)
+    )
     return assemble(entry, params, sort, total, plan, rows, more, window_end, per_page, by_number)
 
 
@@ -229,10 +234,9 @@ def assemble(
     more: bool,
     window_end: tuple[Any, ...] | None,
     per_page: int,
-    by_number: bool = False,
+    by_number: bool,
 ) -> Page:
-    """Work out the pager's links from what the fetch saw."""
-    by_number = by_number and (plan.number is not None or plan.from_end is not None)
+    """Work out the pager's links from what the fetch saw; ``by_number`` links pages by number, not cursor."""
     cut = window_end is not None
     started = plan.boundary is not None or plan.skip > 0
     if plan.past_end:
@@ -250,9 +254,12 @@ def assemble(
         else:
             links["prev"] = previous_link(params, sort, plan, rows, window_end, exact_pages)
     if beyond:
-        edge = rows[-1] if rows and (more or plan.backward or not cut) else None
-        token = cursors.encode(cursors.values_of(sort, edge) if edge is not None else window_end or ())
-        links["next"] = params.query_string(**({} if by_number else {"after": token}), **numbered(plan, +1))
+        if by_number:
+            links["next"] = params.query_string(**numbered(plan, +1))
+        else:
+            edge = rows[-1] if rows and (more or plan.backward or not cut) else None
+            token = cursors.encode(cursors.values_of(sort, edge) if edge is not None else window_end or ())
+            links["next"] = params.query_string(after=token, **numbered(plan, +1))
         links["last"] = params.query_string(page=exact_pages) if exact_pages else params.query_string(page=None, last=1)
     return Page(
         rows,
