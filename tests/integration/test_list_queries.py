@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 
 from webapp.admin import counting, records, site
 from webapp.extensions import db
@@ -162,6 +162,26 @@ def test_following_next_visits_every_row_once_in_order(app: Flask, client: Flask
     assert len(found) == expenses and len(set(found)) == expenses
     app.config["PER_PAGE"] = 1000
     assert keys_of(get(client, url)) == found  # the same order as one big page
+
+
+@pytest.mark.parametrize("sort", ["-amount", "amount", "user_id,-date", "-user_id,date"])
+def test_the_key_breaks_ties_in_the_direction_of_the_last_sort_term(
+    app: Flask, client: FlaskClient, expenses: int, sort: str
+) -> None:
+    # Read backwards, an index on a column gives its ties by key descending too (SQLite and
+    # InnoDB keep the key in every index entry); MariaDB sorted the table for "-amount, id".
+    with app.app_context():
+        stored = [(row.id, row.amount, row.user_id, row.date) for row in db.session.scalars(select(Expense))]
+    columns = {"amount": 1, "user_id": 2, "date": 3}
+    terms = [(columns[part.lstrip("-")], part.startswith("-")) for part in sort.split(",")]
+    terms.append((0, terms[-1][1]))
+    expected = list(stored)
+    for index, descending in reversed(terms):  # a stable sort per term, the last term first
+        expected.sort(key=lambda row: row[index], reverse=descending)
+    app.config["PER_PAGE"] = 1000
+    assert keys_of(get(client, f"/admin/expenses/?sort={sort}")) == [str(row[0]) for row in expected]
+    app.config["PER_PAGE"] = 7
+    assert every_key(client, f"/admin/expenses/?sort={sort}") == [str(row[0]) for row in expected]
 
 
 def test_keyset_handles_null_sort_values(app: Flask, client: FlaskClient) -> None:
