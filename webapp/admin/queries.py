@@ -200,7 +200,10 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
     sort = sort_keys(entry, params)
     where = [filters.condition(entry, item) for item in params.filters]
     match = matcher(entry, params.q)
-    counter = counter_for(entry, where, match, params.count_all or deep_jump(params, per_page, where, match))
+    if deep_jump(params, per_page, where, match):
+        counter = counting.jump_counter(entry, dialect(), (params.page - 1) * per_page)
+    else:
+        counter = counter_for(entry, where, match, params.count_all)
     cursor = bool(params.after or params.before)
     if match is None and (params.last is not None or (params.page > 1 and not cursor)):
         total = counting.run(counter)
@@ -318,14 +321,14 @@ def related_labels(entry: ModelAdmin, params: ListParams, rows: list[Any]) -> di
 
 
 def deep_jump(params: ListParams, per_page: int, where: list[Any], match: Any | None) -> bool:
-    """Whether to count exactly for a page number past the bounded count, on a whole SQLite table.
+    """Whether a page number lies past the bounded count of a whole table (see counting.jump_counter).
 
-    SQLite counts a table from its b-tree pages without reading rows (a few milliseconds for a
-    million), and an exact count lets the probe walk from the nearer end, at most half the index.
+    Such a page is read from the nearer end once the table is counted exactly: at most half
+    the index is skipped, where reading forwards skips every row before the page.
     """
     deep = (params.page - 1) * per_page > counting.COUNT_LIMIT
-    plain = not (params.after or params.before or params.last or where or match)
-    return deep and plain and dialect() == "sqlite"
+    plain = not (params.after or params.before or params.last or where or match or params.count_all)
+    return deep and plain
 
 
 @functools.cache
