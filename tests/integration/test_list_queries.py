@@ -164,20 +164,26 @@ def test_following_next_visits_every_row_once_in_order(app: Flask, client: Flask
     assert keys_of(get(client, url)) == found  # the same order as one big page
 
 
-@pytest.mark.parametrize("sort", ["-amount", "amount", "user_id,-date", "-user_id,date"])
-def test_the_key_breaks_ties_in_the_direction_of_the_last_sort_term(
-    app: Flask, client: FlaskClient, expenses: int, sort: str
+@pytest.mark.parametrize(("sort", "order"), [
+    ("-amount", "-amount,-id"), ("amount", "amount,id"), ("user_id,-date", "user_id,-date,-id"),
+    ("-user_id,date", "-user_id,date,id"), ("user_id", "user_id,date,id"), ("-category_id", "-category_id,-date,-id"),
+])
+def test_ties_follow_the_index_in_the_direction_of_the_last_sort_term(
+    app: Flask, client: FlaskClient, expenses: int, sort: str, order: str
 ) -> None:
     # Read backwards, an index on a column gives its ties by key descending too (SQLite and
     # InnoDB keep the key in every index entry); MariaDB sorted the table for "-amount, id".
+    # A foreign key's index is on (column, date): its date orders the ties before the key.
     with app.app_context():
-        stored = [(row.id, row.amount, row.user_id, row.date) for row in db.session.scalars(select(Expense))]
-    columns = {"amount": 1, "user_id": 2, "date": 3}
-    terms = [(columns[part.lstrip("-")], part.startswith("-")) for part in sort.split(",")]
-    terms.append((0, terms[-1][1]))
+        late = [{"user_id": 100 + i % 3, "category_id": 100 + i % 4, "description": f"late {i}",
+                 "amount": Decimal("1.25"), "date": dt.date(2019, 12, 31) - dt.timedelta(days=i)} for i in range(6)]
+        db.session.execute(insert(Expense), late)  # added last, dated first: id and date disagree
+        db.session.commit()
+        stored = [(row.id, row.amount, row.user_id, row.date, row.category_id) for row in db.session.scalars(select(Expense))]
+    columns = {"id": 0, "amount": 1, "user_id": 2, "date": 3, "category_id": 4}
     expected = list(stored)
-    for index, descending in reversed(terms):  # a stable sort per term, the last term first
-        expected.sort(key=lambda row: row[index], reverse=descending)
+    for part in reversed(order.split(",")):  # a stable sort per term, the last term first
+        expected.sort(key=lambda row: row[columns[part.lstrip("-")]], reverse=part.startswith("-"))
     app.config["PER_PAGE"] = 1000
     assert keys_of(get(client, f"/admin/expenses/?sort={sort}")) == [str(row[0]) for row in expected]
     app.config["PER_PAGE"] = 7

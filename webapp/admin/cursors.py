@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy import Boolean, Column, Float, String, Time, and_, false, not_, 
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import BadRequest
 
-from webapp.admin import keys
+from webapp.admin import introspect, keys
 from webapp.admin.registry import ModelAdmin
 
 NULL = "!"  # a cursor part for NULL; keys.encode writes "!" as "~21", so it cannot collide
@@ -37,12 +38,15 @@ def sort_keys(entry: ModelAdmin, sort: Sequence[str]) -> tuple[SortKey, ...]:
 
     The key breaks ties in the direction of the last term: an index on a column ends with the
     primary key (SQLite, InnoDB), so ``-amount, -id`` is that index read backwards, where
-    ``-amount, id`` makes MariaDB sort the whole table for every page.
+    ``-amount, id`` makes MariaDB sort the whole table for every page. Where only a longer
+    index starts with the sort's columns, its other columns come before the key, in the same
+    direction: ``user_id, date, id`` reads the index on (user_id, date) in order.
     """
     terms: list[SortKey] = []
     seen: set[str] = set()
     ties = "-" if sort and sort[-1].startswith("-") else ""
-    for part in (*sort, *(ties + key for key in entry.primary_key)):
+    tail = index_tail(entry, tuple(part.lstrip("-") for part in sort))
+    for part in (*sort, *(ties + key for key in (*tail, *entry.primary_key))):
         key = part.lstrip("-")
         if key in seen:
             continue
@@ -50,6 +54,22 @@ def sort_keys(entry: ModelAdmin, sort: Sequence[str]) -> tuple[SortKey, ...]:
         info = entry.column(key)
         terms.append(SortKey(key, info.column, part.startswith("-"), bool(info.column.nullable)))
     return tuple(terms)
+
+
+@functools.cache
+def index_tail(entry: ModelAdmin, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns after ``keys`` of the shortest index that starts with them, unless one is just them."""
+    by_column = {info.column: info.key for info in entry.columns}
+    tails = []
+    for index in introspect.table_of(entry.model).indexes:
+        columns = tuple(by_column.get(column) for column in index.columns)
+        if not keys or len(columns) != len(index.expressions) or columns[: len(keys)] != keys:
+            continue  # an index of expressions, or one that does not start with the sort's columns
+        if len(columns) == len(keys):
+            return ()
+        if None not in columns:
+            tails.append(columns[len(keys) :])
+    return min(tails, key=len, default=())
 
 
 def flipped(sort: Sequence[SortKey]) -> tuple[SortKey, ...]:
