@@ -190,6 +190,25 @@ def test_ties_follow_the_index_in_the_direction_of_the_last_sort_term(
     assert every_key(client, f"/admin/expenses/?sort={sort}") == [str(row[0]) for row in expected]
 
 
+@pytest.mark.parametrize(("sort", "keys_alone"), [
+    ("description", True), ("-description", True), ("user_id,-date", True), ("-date", False), ("amount", False),
+])
+def test_where_no_index_gives_the_order_only_the_keys_are_sorted(
+    app: Flask, client: FlaskClient, expenses: int, statements: list[str], sort: str, keys_alone: bool
+) -> None:
+    # Sorting every row with its related rows joined in took SQLite 1.9 s for the first page
+    # of a million expenses by description; their keys alone sort in a twentieth of that.
+    app.config["PER_PAGE"] = 10
+    everything = every_key(client, f"/admin/expenses/?sort={sort}")
+    url = f"/admin/expenses/?sort={sort}"
+    for shown in (everything[:10], everything[10:20]):  # the first page, then the next by cursor
+        body = get(client, url, statements)
+        assert keys_of(body) == shown and len(statements) <= 3, statements
+        url = href(body, "page-next") or ""
+        sorted_keys = re.search(r"\(SELECT expenses\.id(?: AS id)?\s+FROM expenses\b", statements[-1])
+        assert (sorted_keys is not None) == keys_alone, statements[-1]
+
+
 def test_keyset_handles_null_sort_values(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         db.session.execute(insert(Hero), [{"name": f"H{i:02d}", "secret_name": f"S{i}", "age": None if i % 3 else i} for i in range(20)])

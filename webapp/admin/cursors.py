@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Float, String, Time, and_, false, not_, or_
+from sqlalchemy import Boolean, Column, Float, PrimaryKeyConstraint, String, Time, UniqueConstraint, and_, false, not_, or_
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import BadRequest
 
@@ -70,6 +70,22 @@ def index_tail(entry: ModelAdmin, keys: tuple[str, ...]) -> tuple[str, ...]:
         if None not in columns:
             tails.append(columns[len(keys) :])
     return min(tails, key=len, default=())
+
+
+@functools.cache
+def indexed_columns(entry: ModelAdmin) -> frozenset[str]:
+    """Columns that lead an index (the primary key and unique ones included)."""
+    table = introspect.table_of(entry.model)
+    leading = {index.expressions[0] for index in table.indexes if index.expressions}
+    for constraint in table.constraints:
+        if isinstance(constraint, (PrimaryKeyConstraint, UniqueConstraint)) and len(constraint.columns):
+            leading.add(next(iter(constraint.columns)))
+    return frozenset(info.key for info in entry.columns if info.column in leading or info.column.unique)
+
+
+def index_ordered(entry: ModelAdmin, sort: Sequence[SortKey]) -> bool:
+    """Whether an index can give the rows in ``sort`` order: its first column leads one, and every key runs one way."""
+    return sort[0].key in indexed_columns(entry) and len({key.descending for key in sort}) == 1
 
 
 def flipped(sort: Sequence[SortKey]) -> tuple[SortKey, ...]:

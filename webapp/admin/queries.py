@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from flask import url_for
 from markupsafe import Markup
-from sqlalchemy import PrimaryKeyConstraint, Select, String, UniqueConstraint, and_, func, or_, select, type_coerce
+from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import BadRequest
 
@@ -112,7 +112,7 @@ class Page:
         if self.entry is None:
             return []
         current = self.params.sort[0] if self.params.sort else ""
-        indexed = indexed_columns(self.entry)
+        indexed = cursors.indexed_columns(self.entry)
         found = []
         for key in self.entry.list_columns:
             direction = "ascending" if current == key else "descending" if current == f"-{key}" else None
@@ -329,17 +329,6 @@ def deep_jump(params: ListParams, per_page: int, where: list[Any], match: Any | 
     deep = (params.page - 1) * per_page > counting.COUNT_LIMIT
     plain = not (params.after or params.before or params.last or where or match or params.count_all)
     return deep and plain
-
-
-@functools.cache
-def indexed_columns(entry: ModelAdmin) -> frozenset[str]:
-    """Columns that lead an index (the primary key and unique ones included)."""
-    table = introspect.table_of(entry.model)
-    leading = {index.expressions[0] for index in table.indexes if index.expressions}
-    for constraint in table.constraints:
-        if isinstance(constraint, (PrimaryKeyConstraint, UniqueConstraint)) and len(constraint.columns):
-            leading.add(next(iter(constraint.columns)))
-    return frozenset(info.key for info in entry.columns if info.column in leading or info.column.unique)
 
 
 def matcher(entry: ModelAdmin, q: str) -> Any | None:
