@@ -302,6 +302,23 @@ def test_a_rare_search_stops_at_its_window_and_offers_to_go_on(
     assert len(found) == 1 and url is None
 
 
+def test_a_search_in_an_order_no_index_gives_reads_the_table_at_once(
+    app: Flask, client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Finding where a window ends would sort the whole table on every page (0.7 s a page for
+    # a million expenses by description), so such a search has no window.
+    from webapp.admin import paging
+
+    monkeypatch.setattr(paging, "SEARCH_WINDOW", 30)
+    app.config["PER_PAGE"] = 10
+    body = get(client, "/admin/expenses/?q=rare&sort=description")
+    assert 'data-testid="search-window"' not in body
+    assert [text_of(row, "cell-description") for row in re.findall(r'<tr data-testid="row".*?</tr>', body, re.S)] == ["item 077 rare"]
+    assert href(body, "page-next") is None
+    walked = every_key(client, "/admin/expenses/?q=item&sort=-description")
+    assert walked == [str(key) for key in sorted(range(2, EXPENSES + 2), reverse=True)]  # every match, once, in order
+
+
 # --- filters ------------------------------------------------------------------------
 
 

@@ -79,16 +79,20 @@ def fetch(
     if plan.boundary is not None:
         conditions.append(cursors.after(order, plan.boundary))
     window_end, skip, count = None, plan.skip, None
-    if match is not None:
+    ordered = cursors.index_ordered(entry, order)
+    if match is not None and ordered:
+        # A window bounds the rows a search reads in index order. Where no index gives the
+        # order, finding a window's end sorts the whole table, so the search reads it at once.
         assert counter is not None, "a search always counts with its window (see queries.list_page)"
         window_end, count = window(order, conditions, counter)
         counter = None  # counted with the window: the rows need not carry it
         if window_end is not None:
             conditions.append(cursors.up_to(order, window_end))
+    if match is not None:
         conditions.append(match(entry.searched()))
-    elif entry.unique_key and (skip or not cursors.index_ordered(entry, order)):
+    if entry.unique_key and (not ordered or (skip and match is None)):
         # Skip, or sort, the keys alone. (Without a unique key, joining back on the keys would
-        # repeat identical rows.)
+        # repeat identical rows; a search skips within its window.)
         conditions = skipped(entry, order, conditions, skip, plan.take + 1)
         skip = 0
     extra = counter.columns if counter is not None else ()
