@@ -288,7 +288,8 @@ def test_a_rare_search_stops_at_its_window_and_offers_to_go_on(
     monkeypatch.setattr(counting, "COUNT_LIMIT", 5)  # a sample that misses the match the page finds
     monkeypatch.setattr(paging, "SEARCH_WINDOW", 1000)
     body = get(client, "/admin/expenses/?q=rare")
-    assert len(keys_of(body)) == 1 and text_of(body, "list-count").startswith("At least 1 expense matching “rare”")
+    # One window held every row, so the page has seen every match: the count is exact.
+    assert len(keys_of(body)) == 1 and text_of(body, "list-count") == "1 expense matching “rare”"
     monkeypatch.setattr(paging, "SEARCH_WINDOW", 30)
     monkeypatch.setattr(counting, "COUNT_LIMIT", 10_000)
     found = []
@@ -300,6 +301,32 @@ def test_a_rare_search_stops_at_its_window_and_offers_to_go_on(
         if url is None:
             break
     assert len(found) == 1 and url is None
+
+
+def test_pages_after_a_window_stopped_short_claim_only_the_matches_they_found(
+    app: Flask, client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A page its window cut short holds less than a page of matches, so the pages after it
+    # have no number, and no count of matches worked out from one: searching a million
+    # expenses for a word in ten of them said "At least 51" on the second page.
+    from webapp.admin import paging
+
+    monkeypatch.setattr(paging, "SEARCH_WINDOW", 30)
+    monkeypatch.setattr(counting, "COUNT_LIMIT", 5)
+    app.config["PER_PAGE"] = 10
+    seen = []
+    url: str | None = "/admin/expenses/?q=rare"
+    for _ in range(10):
+        body = get(client, url or "")
+        seen.append((keys_of(body), text_of(body, "list-count"), text_of(body, "page-info")))
+        url = href(body, "page-next")
+        if url is None:
+            break
+    assert url is None and sum(len(keys) for keys, _, _ in seen) == 1
+    assert [info for _, _, info in seen] == ["Page 1"] + ["Page"] * (len(seen) - 1)
+    assert {count for _, count, _ in seen} == {
+        "No expenses matching “rare” found so far · Count all", "At least 1 expense matching “rare” · Count all"
+    }
 
 
 def test_a_search_in_an_order_no_index_gives_reads_the_table_at_once(

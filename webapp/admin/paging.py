@@ -43,8 +43,10 @@ def plan_page(params: ListParams, sort: Sequence[SortKey], total: Count | None, 
     """
     number = params.page if params.last is None else None
     if params.after or params.before:
+        # A cursor's link names its page's number (page 1 needs no cursor); without one, the
+        # number is unknown, as after a search's window stopped a page short.
         boundary = cursors.decode(sort, params.after or params.before)
-        return Plan(bool(params.before), boundary, 0, per_page, number, params.last)
+        return Plan(bool(params.before), boundary, 0, per_page, number if number != 1 else None, params.last)
     pages = max(1, math.ceil(total.value / per_page)) if total is not None and total.exact else None
     if params.last is not None:
         if pages is None or searching:

@@ -215,7 +215,11 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
         # No row came back to carry the count (an empty list, or a cursor past the end).
         total = counted if counted is not None else counting.run(counter)
     if total.kind == "found":  # at least the matches of the pages up to this one, and one more
-        total = Count(((plan.number or 1) - 1) * per_page + len(rows) + (more and not plan.backward), "found")
+        seen = ((plan.number or 1) - 1) * per_page + len(rows)
+        # Read from the first match to the rows' end (no window stopped it): every match is counted.
+        forward_from_start = plan.boundary is None and not plan.backward and (bool(rows) or plan.skip == 0)
+        whole = forward_from_start and window_end is None and not more
+        total = Count(seen, "exact") if whole else Count(seen + (more and not plan.backward), "found")
     # Rows that can be identical have no cursor that tells them apart: such a list links its
     # pages by number, a search too unless its window stopped short of the rows' end (the
     # next window starts after a row, by cursor); a page reached by a cursor has no number.
@@ -241,6 +245,7 @@ def assemble(
 ) -> Page:
     """Work out the pager's links from what the fetch saw; ``by_number`` links pages by number, not cursor."""
     cut = window_end is not None
+    stopped = cut and not more and not plan.backward  # the search's window ended before the page was full
     started = plan.boundary is not None or plan.skip > 0
     if plan.past_end:
         before, beyond = True, False
@@ -262,7 +267,8 @@ def assemble(
         else:
             edge = rows[-1] if rows and (more or plan.backward or not cut) else None
             token = cursors.encode(cursors.values_of(sort, edge) if edge is not None else window_end or ())
-            links["next"] = params.query_string(after=token, **numbered(plan, +1))
+            # After a page its window cut short, page numbers (and the matches they imply) are unknown.
+            links["next"] = params.query_string(after=token, **(numbered(plan, +1) if not stopped else {"page": None}))
         links["last"] = params.query_string(page=exact_pages) if exact_pages else params.query_string(page=None, last=1)
     return Page(
         rows,
@@ -273,7 +279,7 @@ def assemble(
         plan.number,
         plan.from_end,
         links,
-        cut and not more and not plan.backward,
+        stopped,
         related_labels(entry, params, rows),
         entry,
         paging.SEARCH_WINDOW,
