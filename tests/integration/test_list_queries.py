@@ -329,6 +329,27 @@ def test_pages_after_a_window_stopped_short_claim_only_the_matches_they_found(
     }
 
 
+def test_search_pages_its_windows_left_empty_claim_no_matches_and_search_on(
+    app: Flask, client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webapp.admin import paging
+
+    monkeypatch.setattr(paging, "SEARCH_WINDOW", 30)
+    monkeypatch.setattr(counting, "COUNT_LIMIT", 5)
+    app.config["PER_PAGE"] = 10
+    # The first window holds no match, so page 3 of it is empty and proves no pages before it:
+    # it said "At least 20" (two pages of ten) of a word in one row.
+    body = get(client, "/admin/expenses/?q=rare&page=3")
+    assert keys_of(body) == [] and text_of(body, "list-count") == "No expenses matching “rare” found so far · Count all"
+    assert text_of(body, "page-info") == "Page" and 'data-testid="search-window"' in body
+    # Read from the end, a page its window cut short says so too (it said "past the last
+    # one"), and its "search further" link reads on backwards.
+    body = get(client, "/admin/expenses/?q=rare&last=1")
+    assert text_of(body, "list-empty") == "No expenses on this page match your search."
+    further = href(body, "search-further")
+    assert further is not None and "before=" in further and further == href(body, "page-prev")
+
+
 def test_a_search_in_an_order_no_index_gives_reads_the_table_at_once(
     app: Flask, client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

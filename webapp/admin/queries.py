@@ -7,6 +7,7 @@ the count (for a page reached by number or from the end) or a search's window en
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Mapping, Sequence
@@ -212,6 +213,9 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
     else:
         plan = plan_page(params, sort, None, per_page, match is not None)
         rows, more, window_end, counted = fetch(entry, sort, where, match, plan, counter)
+        if match is not None and plan.skip and not rows:
+            # Fewer matches than the pages before this one held: its number is unproven.
+            plan = dataclasses.replace(plan, number=None)
         # No row came back to carry the count (an empty list, or a cursor past the end).
         total = counted if counted is not None else counting.run(counter)
     if total.kind == "found":  # at least the matches of the pages up to this one, and one more
@@ -245,7 +249,7 @@ def assemble(
 ) -> Page:
     """Work out the pager's links from what the fetch saw; ``by_number`` links pages by number, not cursor."""
     cut = window_end is not None
-    stopped = cut and not more and not plan.backward  # the search's window ended before the page was full
+    stopped = cut and not more  # the search's window ended before the page was full
     started = plan.boundary is not None or plan.skip > 0
     if plan.past_end:
         before, beyond = True, False
@@ -268,8 +272,11 @@ def assemble(
             edge = rows[-1] if rows and (more or plan.backward or not cut) else None
             token = cursors.encode(cursors.values_of(sort, edge) if edge is not None else window_end or ())
             # After a page its window cut short, page numbers (and the matches they imply) are unknown.
-            links["next"] = params.query_string(after=token, **(numbered(plan, +1) if not stopped else {"page": None}))
+            ahead = numbered(plan, +1) if not stopped or plan.backward else {"page": None}
+            links["next"] = params.query_string(after=token, **ahead)
         links["last"] = params.query_string(page=exact_pages) if exact_pages else params.query_string(page=None, last=1)
+    if stopped:  # where the search goes on: the way this page was read
+        links["further"] = links["prev" if plan.backward else "next"]
     return Page(
         rows,
         total.value,
