@@ -15,7 +15,7 @@ PYTEST := $(BIN)/python -m pytest -W error
 # On a server: the integration suite and the browser tests of database rules.
 SERVER_SUITE := tests/integration $(wildcard tests/e2e) -m "not e2e or database_rules"
 
-.PHONY: run install install-test install-serve chromium test serve bench
+.PHONY: run install install-test install-serve chromium test serve bench bench-servers
 
 ## Install the app and serve it on http://127.0.0.1:5000 with the demo SQLite database.
 run: install
@@ -54,3 +54,9 @@ install-serve: $(BIN)/python
 bench: $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[serve]"
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## Time list pages on PostgreSQL and MariaDB with a million expenses. Each database named gets
+## the demo tables afresh: make bench-servers BENCH_URLS="postgresql+psycopg://…/bench mysql+pymysql://…/bench"
+bench-servers: install-serve
+	@test -n "$(BENCH_URLS)" || { echo "name the databases to fill: make bench-servers BENCH_URLS='URL ...'" >&2; exit 2; }
+	for url in $(BENCH_URLS); do $(BIN)/python -m bench.servers "$$url" || exit 1; done
