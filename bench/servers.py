@@ -1,12 +1,12 @@
-"""List pages on a database server: ``python -m bench.servers URL [--rows 1000000] [--requests 15]``.
+"""List pages on any database: ``python -m bench.servers URL [--rows 1000000] [--requests 15]``.
 
 Fills the database at URL with the benchmark's deterministic expenses, unless its expenses
 table already holds that many (so it drops and creates the demo tables: give it a database
 of its own, never one whose data you keep), signs in through the login form and times each
 list page in-process, with Flask's test client and no HTTP server: the median of
 ``--requests`` requests after two warm-up ones, and the SQL statements of one request. It
-looks for pages that read far more than they show on PostgreSQL or MariaDB, not for the
-floor ratios of ``python -m bench``, which measures SQLite under gunicorn.
+looks for pages that read far more than they show, on PostgreSQL and MariaDB above all;
+the floor ratios are ``python -m bench``'s, which serves SQLite with gunicorn.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from itertools import islice
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, create_engine, event, func, insert, select, text
+from sqlalchemy import Engine, create_engine, event, func, select, text
 
 from bench import data
 from bench.client import csrf_token
@@ -34,7 +34,7 @@ BATCH = 10_000
 def main(argv: list[str] | None = None) -> int:
     """Fill the database when needed, then time and print every scenario."""
     parser = argparse.ArgumentParser(prog="python -m bench.servers", description=__doc__.splitlines()[0])
-    parser.add_argument("url", help="a PostgreSQL or MariaDB URL, as DATABASE_URL takes it")
+    parser.add_argument("url", help="a database URL, as DATABASE_URL takes it")
     parser.add_argument("--rows", type=int, default=1_000_000, help="expenses in the table")
     parser.add_argument("--requests", type=int, default=15, help="timed requests per page")
     args = parser.parse_args(argv)
@@ -77,20 +77,24 @@ def fill(engine: Engine, rows: int) -> None:
             for table in ("users", "categories", "expenses"):
                 connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
             connection.execute(text("VACUUM ANALYZE"))
+        elif engine.dialect.name == "sqlite":
+            connection.execute(text("ANALYZE"))
         else:
             connection.execute(text("ANALYZE TABLE users, categories, expenses")).all()
 
 
 def load(connection: Any, model: type, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` in batches (PostgreSQL: COPY, many times faster)."""
+    """Insert ``rows`` as they are, in batches (PostgreSQL: COPY, many times faster)."""
     if connection.dialect.name == "postgresql":
         cursor = connection.connection.driver_connection.cursor()
         with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
             for row in rows:
                 copy.write_row(row)
         return
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"  # the driver's own, for plain values
+    statement = f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
     for batch in batches(rows):
-        connection.execute(insert(model), [dict(zip(columns, row)) for row in batch])
+        connection.exec_driver_sql(statement, batch)
 
 
 def batches(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
@@ -122,8 +126,6 @@ def signed_in(url: str) -> tuple[FlaskClient, list[str]]:
 def pages(client: FlaskClient, rows: int) -> list[tuple[str, str]]:
     """The pages to time: the issue's scenarios, then sorts, jumps and searches that read more."""
     list_url = "/admin/expenses/"
-    first = client.get(list_url).get_data(as_text=True)
-    following = re.search(r'href="([^"]+)" rel="next"', first)
     deep = max(2, round(0.9 * rows / 50))
     with client.application.app_context():
         from webapp.extensions import db
@@ -134,15 +136,18 @@ def pages(client: FlaskClient, rows: int) -> list[tuple[str, str]]:
         after = cursors.encode(tuple(edge))
     return [
         ("first page", list_url),
-        ("next page (its link)", following.group(1).replace("&amp;", "&") if following else list_url),
+        ("next page (its link)", following(client, list_url)),
         ("page at 90 % depth (next link)", f"{list_url}?after={after}&page={deep}"),
         (f"page {deep:,} by number", f"{list_url}?page={deep}"),
         (f"page {deep // 2:,} by number (the middle)", f"{list_url}?page={deep // 2}"),
         ("last page", f"{list_url}?last=1"),
         ("sorted by amount, descending", f"{list_url}?sort=-amount"),
         ("sorted by user (index on user, date)", f"{list_url}?sort=user_id"),
+        ("… its next page", following(client, f"{list_url}?sort=user_id")),
         ("sorted by description (no index)", f"{list_url}?sort=description"),
+        ("… its next page", following(client, f"{list_url}?sort=description")),
         ("sorted by user, then date descending", f"{list_url}?sort=user_id,-date"),
+        ("… its next page", following(client, f"{list_url}?sort=user_id,-date")),
         (f"search “{data.SEARCH_WORD}” (~1 %)", f"{list_url}?q={data.SEARCH_WORD}"),
         (f"search “{data.SEARCH_WORD}”, page 5", f"{list_url}?q={data.SEARCH_WORD}&page=5"),
         (f"search “{data.RARE_WORD}” (rare)", f"{list_url}?q={data.RARE_WORD}"),
@@ -153,6 +158,14 @@ def pages(client: FlaskClient, rows: int) -> list[tuple[str, str]]:
         ("expense edit form", f"{list_url}{rows // 2}/edit"),
         ("dashboard", "/admin/"),
     ]
+
+
+def following(client: FlaskClient, url: str) -> str:
+    """The Next link of the page at ``url``."""
+    found = re.search(r'href="([^"]+)" rel="next"', client.get(url).get_data(as_text=True))
+    if found is None:
+        raise RuntimeError(f"{url} has no next page")
+    return found.group(1).replace("&amp;", "&")
 
 
 def timed(client: FlaskClient, path: str, statements: list[str], requests: int) -> tuple[float, str]:
