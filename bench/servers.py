@@ -22,6 +22,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bench import data
 from bench.client import csrf_token
@@ -64,7 +65,7 @@ def count(engine: Engine) -> int | None:
     with engine.connect() as connection:
         try:
             return int(connection.scalar(select(func.count()).select_from(Expense)) or 0)
-        except Exception:  # no such table yet
+        except (OperationalError, ProgrammingError):  # no such table yet
             return None
 
 
