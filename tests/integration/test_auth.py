@@ -34,6 +34,35 @@ def session_cookie(client: FlaskClient) -> str | None:
 # --- signing in -----------------------------------------------------------------------
 
 
+def test_two_sign_ins_at_once_do_not_wait_for_each_other(app: Flask, backend: str, read_back: ReadBack) -> None:
+    """A second sign-in goes through while the first one's transaction is still open.
+
+    Each sign-in deletes the expired sessions, a range, then adds its own. At MariaDB's
+    default isolation (repeatable read) the first one's locks on that range held up the
+    second, and four people signing in at once deadlocked: the losers were told the
+    database was not answering (503).
+    """
+    if backend == "sqlite":
+        pytest.skip("SQLite has one writer at a time: sign-ins queue for its write lock")
+    from webapp import accounts, auth
+    from webapp.extensions import db
+
+    with app.test_request_context("/login", method="POST"):
+        auth.start_session(accounts.find("editor"))  # its transaction stays open
+        with app.app_context(), app.test_request_context("/login", method="POST"):  # a second session
+            if backend == "mariadb":  # fail in a second, not after InnoDB's 50
+                db.session.execute(text("SET SESSION innodb_lock_wait_timeout = 1"))
+            try:
+                auth.start_session(accounts.find("editor"))
+                db.session.commit()
+            finally:
+                db.session.rollback()
+                if backend == "mariadb":
+                    db.session.execute(text("SET SESSION innodb_lock_wait_timeout = DEFAULT"))
+        db.session.commit()
+    assert read_back("SELECT count(*) FROM account_sessions") == 2
+
+
 def test_a_page_sends_the_signed_out_to_sign_in_and_back(anonymous_client: FlaskClient) -> None:
     response = anonymous_client.get("/admin/hero/?sort=-name")
     assert response.status_code == 302
