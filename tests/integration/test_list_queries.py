@@ -348,6 +348,8 @@ def test_search_pages_its_windows_left_empty_claim_no_matches_and_search_on(
     assert text_of(body, "list-empty") == "No expenses on this page match your search."
     further = href(body, "search-further")
     assert further is not None and "before=" in further and further == href(body, "page-prev")
+    assert "last=" not in further  # how many pages lie after the next one is unknown
+    assert text_of(get(client, further), "page-info") == "Page"
 
 
 def test_a_search_in_an_order_no_index_gives_reads_the_table_at_once(

@@ -264,7 +264,9 @@ def assemble(
         if by_number and not plan.past_end:
             links["prev"] = params.query_string(**numbered(plan, -1))
         else:
-            links["prev"] = previous_link(params, sort, plan, rows, window_end, exact_pages)
+            # Read from the end, the pages beyond one its window cut short have no number either.
+            back = numbered(plan, -1) if not (stopped and plan.backward) else {"page": None}
+            links["prev"] = previous_link(params, sort, plan, rows, window_end, exact_pages, back)
     if beyond:
         if by_number:
             links["next"] = params.query_string(**numbered(plan, +1))
@@ -300,15 +302,16 @@ def previous_link(
     rows: list[Any],
     window_end: tuple[Any, ...] | None,
     exact_pages: int | None,
+    back: dict[str, Any],
 ) -> dict[str, Any]:
-    """The link to the page before this one: by cursor, or page 1 plainly."""
+    """The link to the page before this one: by cursor (numbered as ``back`` says), or page 1 plainly."""
     if plan.past_end or (not rows and window_end is None):
         return params.query_string(page=exact_pages) if exact_pages else params.query_string(page=None, last=1)
     if plan.number == 2 and plan.from_end is None:
         return params.query_string(page=1)
     values = cursors.values_of(sort, rows[0]) if rows else window_end
     assert values is not None
-    return params.query_string(before=cursors.encode(values), **numbered(plan, -1))
+    return params.query_string(before=cursors.encode(values), **back)
 
 
 def numbered(plan: Plan, step: int) -> dict[str, Any]:
