@@ -258,23 +258,23 @@ def assemble(
     else:
         before, beyond = started or (plan.number or 1) > 1, more or cut
     exact_pages = max(1, math.ceil(total.value / per_page)) if total.exact else None
+    # Beyond a page its window cut short, the way it was read, page numbers (and the matches
+    # they imply) are unknown.
+    back = {"page": None} if stopped and plan.backward else numbered(plan, -1)
+    ahead = {"page": None} if stopped and not plan.backward else numbered(plan, +1)
     links: dict[str, dict[str, Any]] = {}
     if before:
         links["first"] = params.query_string(page=1)
         if by_number and not plan.past_end:
-            links["prev"] = params.query_string(**numbered(plan, -1))
+            links["prev"] = params.query_string(**back)
         else:
-            # Read from the end, the pages beyond one its window cut short have no number either.
-            back = numbered(plan, -1) if not (stopped and plan.backward) else {"page": None}
             links["prev"] = previous_link(params, sort, plan, rows, window_end, exact_pages, back)
     if beyond:
         if by_number:
-            links["next"] = params.query_string(**numbered(plan, +1))
+            links["next"] = params.query_string(**ahead)
         else:
             edge = rows[-1] if rows and (more or plan.backward or not cut) else None
             token = cursors.encode(cursors.values_of(sort, edge) if edge is not None else window_end or ())
-            # After a page its window cut short, page numbers (and the matches they imply) are unknown.
-            ahead = numbered(plan, +1) if not stopped or plan.backward else {"page": None}
             links["next"] = params.query_string(after=token, **ahead)
         links["last"] = params.query_string(page=exact_pages) if exact_pages else params.query_string(page=None, last=1)
     if stopped:  # where the search goes on: the way this page was read
