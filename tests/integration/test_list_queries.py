@@ -89,17 +89,30 @@ def keys_of(body: str) -> list[str]:
     return re.findall(r'data-testid="row" data-key="([^"]*)"', body)
 
 
-def every_key(client: FlaskClient, url: str) -> list[str]:
-    """Follow page-next from ``url`` to the end and collect every row's key."""
-    found: list[str] = []
+def every_page(client: FlaskClient, url: str) -> list[str]:
+    """Follow page-next from ``url`` to the end and return every page's body."""
+    bodies: list[str] = []
     for _ in range(100):
-        body = get(client, url)
-        found += keys_of(body)
-        following = href(body, "page-next")
+        bodies.append(get(client, url))
+        following = href(bodies[-1], "page-next")
         if following is None:
-            return found
+            return bodies
         url = following
     raise AssertionError("the pager never ended")
+
+
+def every_key(client: FlaskClient, url: str) -> list[str]:
+    """Follow page-next from ``url`` to the end and collect every row's key."""
+    return [key for body in every_page(client, url) for key in keys_of(body)]
+
+
+@pytest.fixture
+def small_windows(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Search windows of 30 rows and pages of 10: a search of the 131 rows reads five windows."""
+    from webapp.admin import paging
+
+    monkeypatch.setattr(paging, "SEARCH_WINDOW", 30)
+    app.config["PER_PAGE"] = 10
 
 
 # --- statements per page -----------------------------------------------------------
@@ -277,12 +290,10 @@ def test_a_search_counts_in_a_bounded_sample(client: FlaskClient, expenses: int,
 
 
 def test_a_rare_search_stops_at_its_window_and_offers_to_go_on(
-    app: Flask, client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch, small_windows: None
 ) -> None:
     from webapp.admin import paging
 
-    monkeypatch.setattr(paging, "SEARCH_WINDOW", 30)
-    app.config["PER_PAGE"] = 10
     body = get(client, "/admin/expenses/?q=rare")
     assert 'data-testid="search-window"' in body and keys_of(body) == []
     monkeypatch.setattr(counting, "COUNT_LIMIT", 5)  # a sample that misses the match the page finds
@@ -292,37 +303,19 @@ def test_a_rare_search_stops_at_its_window_and_offers_to_go_on(
     assert len(keys_of(body)) == 1 and text_of(body, "list-count") == "1 expense matching “rare”"
     monkeypatch.setattr(paging, "SEARCH_WINDOW", 30)
     monkeypatch.setattr(counting, "COUNT_LIMIT", 10_000)
-    found = []
-    url: str | None = "/admin/expenses/?q=rare"
-    for _ in range(10):  # 131 rows, 30 a window: the match turns up within five pages
-        body = get(client, url or "")
-        found += keys_of(body)
-        url = href(body, "page-next")
-        if url is None:
-            break
-    assert len(found) == 1 and url is None
+    assert len(every_key(client, "/admin/expenses/?q=rare")) == 1  # the match turns up in one of five windows
 
 
 def test_pages_after_a_window_stopped_short_claim_only_the_matches_they_found(
-    app: Flask, client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch, small_windows: None
 ) -> None:
     # A page its window cut short holds less than a page of matches, so the pages after it
     # have no number, and no count of matches worked out from one: searching a million
     # expenses for a word in ten of them said "At least 51" on the second page.
-    from webapp.admin import paging
-
-    monkeypatch.setattr(paging, "SEARCH_WINDOW", 30)
     monkeypatch.setattr(counting, "COUNT_LIMIT", 5)
-    app.config["PER_PAGE"] = 10
-    seen = []
-    url: str | None = "/admin/expenses/?q=rare"
-    for _ in range(10):
-        body = get(client, url or "")
-        seen.append((keys_of(body), text_of(body, "list-count"), text_of(body, "page-info")))
-        url = href(body, "page-next")
-        if url is None:
-            break
-    assert url is None and sum(len(keys) for keys, _, _ in seen) == 1
+    pages = every_page(client, "/admin/expenses/?q=rare")
+    seen = [(keys_of(body), text_of(body, "list-count"), text_of(body, "page-info")) for body in pages]
+    assert sum(len(keys) for keys, _, _ in seen) == 1
     assert [info for _, _, info in seen] == ["Page 1"] + ["Page"] * (len(seen) - 1)
     assert {count for _, count, _ in seen} == {
         "No expenses matching “rare” found so far · Count all", "At least 1 expense matching “rare” · Count all"
@@ -330,13 +323,9 @@ def test_pages_after_a_window_stopped_short_claim_only_the_matches_they_found(
 
 
 def test_search_pages_its_windows_left_empty_claim_no_matches_and_search_on(
-    app: Flask, client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch, small_windows: None
 ) -> None:
-    from webapp.admin import paging
-
-    monkeypatch.setattr(paging, "SEARCH_WINDOW", 30)
     monkeypatch.setattr(counting, "COUNT_LIMIT", 5)
-    app.config["PER_PAGE"] = 10
     # The first window holds no match, so page 3 of it is empty and proves no pages before it:
     # it said "At least 20" (two pages of ten) of a word in one row.
     body = get(client, "/admin/expenses/?q=rare&page=3")
@@ -353,14 +342,10 @@ def test_search_pages_its_windows_left_empty_claim_no_matches_and_search_on(
 
 
 def test_a_search_in_an_order_no_index_gives_reads_the_table_at_once(
-    app: Flask, client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, expenses: int, small_windows: None
 ) -> None:
     # Finding where a window ends would sort the whole table on every page (0.7 s a page for
     # a million expenses by description), so such a search has no window.
-    from webapp.admin import paging
-
-    monkeypatch.setattr(paging, "SEARCH_WINDOW", 30)
-    app.config["PER_PAGE"] = 10
     body = get(client, "/admin/expenses/?q=rare&sort=description")
     assert 'data-testid="search-window"' not in body
     assert [text_of(row, "cell-description") for row in re.findall(r'<tr data-testid="row".*?</tr>', body, re.S)] == ["item 077 rare"]
