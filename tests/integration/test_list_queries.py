@@ -266,8 +266,10 @@ def test_small_lists_are_counted_exactly(client: FlaskClient, expenses: int) -> 
 
 def test_a_count_past_its_budget_says_more_than(client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(counting, "COUNT_LIMIT", 20)
-    body = get(client, "/admin/expenses/?category_id=101")
-    assert text_of(body, "list-count").startswith("More than 20 expenses")  # filtered: no estimate
+    body = get(client, "/admin/expenses/?amount__gte=0")  # filtered: no estimate
+    assert text_of(body, "list-count").startswith("More than 50 expenses")  # past the budget, by the page shown
+    body = get(client, "/admin/expenses/?category_id=101")  # past the budget, but on one page: all shown
+    assert text_of(body, "list-count") == "33 expenses" and 'data-testid="page-next"' not in body
     body = get(client, "/admin/expenses/")
     kind = re.search(r'data-count-kind="(\w+)"', body).group(1)  # type: ignore[union-attr]
     # PostgreSQL and MariaDB may estimate from their statistics instead.
@@ -278,6 +280,23 @@ def test_a_count_past_its_budget_says_more_than(client: FlaskClient, expenses: i
     body = get(client, exact)
     assert text_of(body, "list-count").startswith("131 expenses")
     assert text_of(body, "page-info") == "Page 1 of 3"
+
+
+def test_a_bounded_count_grows_with_the_pages_passed(client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Past the rows a count reads, the pages themselves prove more: page 3 said "of more than 1".
+    monkeypatch.setattr(counting, "COUNT_LIMIT", 20)
+    client.application.config["PER_PAGE"] = 50
+    body = get(client, "/admin/expenses/?amount__gte=0")  # filtered: no estimate
+    assert text_of(body, "list-count").startswith("More than 50 expenses")
+    body = get(client, href(body, "page-next") or "")
+    assert text_of(body, "list-count").startswith("More than 100 expenses")
+    assert text_of(body, "page-info") == "Page 2 of more than 2"
+    last = get(client, href(body, "page-next") or "")
+    assert len(keys_of(last)) == expenses - 100 and text_of(last, "list-count") == f"{expenses} expenses"
+    assert text_of(last, "page-info") == "Page 3 of 3"
+    back = get(client, href(last, "page-prev") or "")
+    assert text_of(back, "list-count").startswith("More than 100 expenses")
+    assert text_of(back, "page-info") == "Page 2 of more than 2"
 
 
 def test_a_search_counts_in_a_bounded_sample(client: FlaskClient, expenses: int, monkeypatch: pytest.MonkeyPatch) -> None:

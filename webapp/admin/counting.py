@@ -16,7 +16,7 @@ from webapp.extensions import db
 
 # Rows a count reads at most unless the user asks for the exact figure: about a
 # millisecond on SQLite, where counting a million rows takes a few.
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000
 
 PG_CLASS = table("pg_class", column("oid"), column("reltuples"))
 MYSQL_TABLES = table(

@@ -224,6 +224,8 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
         forward_from_start = plan.boundary is None and not plan.backward and (bool(rows) or plan.skip == 0)
         whole = forward_from_start and window_end is None and not more
         total = Count(seen, "exact") if whole else Count(seen + (more and not plan.backward), "found")
+    elif total.kind == "more" and plan.number is not None and rows:
+        total = passed(total, plan, len(rows), more, per_page)
     # Rows that can be identical have no cursor that tells them apart: such a list links its
     # pages by number, a search too unless its window stopped short of the rows' end (the
     # next window starts after a row, by cursor); a page reached by a cursor has no number.
@@ -233,6 +235,20 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
         and (plan.number is not None or plan.from_end is not None)
     )
     return assemble(entry, params, sort, total, plan, rows, more, window_end, per_page, by_number)
+
+
+def passed(total: Count, plan: Plan, shown: int, more: bool, per_page: int) -> Count:
+    """A bounded count ("more than N") made good by the rows the numbered pages up to this one hold.
+
+    Past the rows a count reads, page 30 said "Page 30 of more than 20": now the count is
+    more than the rows through this page when rows follow it, and exact on the last page.
+    """
+    assert plan.number is not None
+    through = (plan.number - 1) * per_page + shown
+    follow = plan.boundary is not None if plan.backward else more
+    if follow:
+        return Count(max(total.value, through), "more")
+    return Count(through, "exact") if not plan.backward else total
 
 
 def assemble(
