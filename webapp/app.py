@@ -18,6 +18,7 @@ from webapp import (
     auth,
     cli,
     config,
+    csrf,
     demo,
     errors,
     extensions,
@@ -39,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config.load(app, test_config)  # defaults -> instance/config.py -> WEBAPP_* env -> test
     security.init_app(app)  # first, so its headers go on the final response, whatever it is
     extensions.init_app(app)
+    csrf.init_app(app)  # signs a session's CSRF token once every few minutes
     unit_of_work.init_app(app)
     auth.init_app(app)  # after the unit of work: its check may read, once the write lock is taken
     errors.init_app(app)

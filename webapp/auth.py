@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, delete, select
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from webapp import accounts, throttle
+from webapp import accounts, csrf, throttle
 from webapp.errors import page
 from webapp.extensions import db
 from webapp.models.accounts import ROLES, Account, AccountSession, utcnow
@@ -169,6 +169,7 @@ def signed_in() -> Signed | None:
 def start_session(account: Account) -> None:
     """Begin a new session: nothing of the signed-out one survives, not even its CSRF token."""
     session.clear()
+    csrf.forget()
     token = secrets.token_urlsafe(32)
     oldest = utcnow() - dt.timedelta(seconds=current_app.config["SESSION_MAX_AGE"])
     db.session.execute(delete(AccountSession).where(AccountSession.created_at <= oldest))
@@ -211,6 +212,7 @@ def logout() -> ResponseReturnValue:
     if isinstance(token, str):
         db.session.execute(delete(AccountSession).where(AccountSession.digest == digest(token)))
     session.clear()
+    csrf.forget()
     return redirect(url_for("login"), 303)
 
 

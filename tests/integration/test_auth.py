@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -195,6 +196,52 @@ def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(
     # Signing in itself needs the token, and so does signing out.
     assert app.test_client().post("/login", data={"name": "editor", "password": PASSWORDS["editor"]}).status_code == 400
     assert client.post("/logout").status_code == 400
+
+
+def test_a_sessions_pages_reuse_its_recent_token_and_no_other_session_can(app: Flask, read_back: ReadBack) -> None:
+    """A session's CSRF token is signed once every few minutes, not on every page, and stays its own."""
+    from webapp import csrf
+
+    app.config["WTF_CSRF_ENABLED"] = True
+
+    def signed_in() -> FlaskClient:
+        client = app.test_client()
+        login = {"name": "editor", "password": PASSWORDS["editor"], "csrf_token": csrf_of(client, "/login")}
+        assert client.post("/login", data=login).status_code == 303
+        csrf_of(client, "/admin/team/new")  # the session's first form gives it a secret
+        return client
+
+    first, second = signed_in(), signed_in()
+    token = csrf_of(first, "/admin/team/new")
+    listed = first.get("/admin/team/").get_data(as_text=True)  # the sign-out form of every page
+    assert f'name="csrf_token" value="{token}"' in listed
+    assert csrf_of(first, "/admin/team/new") == token
+    assert csrf_of(second, "/admin/team/new") != token
+    # Another session cannot use it, and writes nothing; its own session can.
+    refused = second.post("/admin/team/new", data={"name": "Forged", "headquarters": "H", "csrf_token": token})
+    assert refused.status_code == 400
+    assert read_back("SELECT COUNT(*) FROM team WHERE name = 'Forged'") == 0
+    saved = first.post("/admin/team/new", data={"name": "Reused", "headquarters": "H", "csrf_token": token})
+    assert saved.status_code == 303
+    assert read_back("SELECT COUNT(*) FROM team WHERE name = 'Reused'") == 1
+    # A page never hands out a token older than a twelfth of its validity: with tokens good
+    # for two seconds, the one reused so far has expired, and the page signs a good one.
+    app.config["WTF_CSRF_TIME_LIMIT"] = 2
+    time.sleep(3.1)  # itsdangerous counts whole seconds
+    expired = first.post("/admin/team/new", data={"name": "Late", "headquarters": "H", "csrf_token": token})
+    assert expired.status_code == 400
+    fresh = csrf_of(first, "/admin/team/new")
+    assert first.post("/admin/team/new", data={"name": "Fresh", "headquarters": "H", "csrf_token": fresh}).status_code == 303
+    assert read_back("SELECT COUNT(*) FROM team WHERE name IN ('Late', 'Fresh')") == 1
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    # Signing out and in again leaves the old token worthless.
+    assert first.post("/logout", data={"csrf_token": fresh}).status_code == 303
+    again = {"name": "editor", "password": PASSWORDS["editor"], "csrf_token": csrf_of(first, "/login")}
+    assert first.post("/login", data=again).status_code == 303
+    assert csrf_of(first, "/admin/team/new") not in (token, fresh)
+    stale = first.post("/admin/team/new", data={"name": "Stale", "headquarters": "H", "csrf_token": fresh})
+    assert stale.status_code == 400
+    assert read_back("SELECT COUNT(*) FROM team WHERE name = 'Stale'") == 0
 
 
 # --- cookies --------------------------------------------------------------------------
