@@ -34,23 +34,45 @@ class Allowed(NamedTuple):
     delete: bool
 
 
+class Link(NamedTuple):
+    """A URL for any row of a table: the text before the row's key and the text after it."""
+
+    before: str
+    after: str
+
+    def to(self, key: str) -> str:
+        """The URL for the row with (tilde-encoded) ``key``."""
+        return f"{self.before}{key}{self.after}"
+
+
 class Column(NamedTuple):
     """How one shown column prints: its opening tag and, for a foreign key, its link."""
 
     info: ColumnInfo
     opening: str
-    target: tuple[ModelAdmin, str] | None  # the related table and its detail URL template
+    target: tuple[ModelAdmin, Link] | None  # the related table and its detail URL
 
 
-def url_template(entry: ModelAdmin, action: str) -> str:
-    """The URL of ``action`` for any row of ``entry``, escaped, with a placeholder for the key."""
-    return quote(url_for(f"crud_{entry.slug}.{action}", key=PLACEHOLDER))
+class Printing(NamedTuple):
+    """What every page of a list prints its rows with, built once per table."""
+
+    detail: Link
+    edit: Link
+    delete: Link
+    columns: list[Column]
+
+
+def url_template(entry: ModelAdmin, action: str) -> Link:
+    """The URL of ``action`` for any row of ``entry``, escaped, split where the key goes."""
+    before, _, after = quote(url_for(f"crud_{entry.slug}.{action}", key=PLACEHOLDER)).partition(PLACEHOLDER)
+    return Link(before, after)
 
 
 def body(entry: ModelAdmin, rows: list[Any], allowed: Allowed) -> Markup:
     """Every row of the list as ``<tr>`` elements: selection box, cells, then actions."""
     detail, edit, delete, columns = site.per_mount(("rows", entry.slug), lambda: printing(entry))
     printed = []
+    cells: dict[tuple[int, Any], str] = {}  # a related row's cell, printed once per page
     for row in rows:
         key = encode(entry.key_values(row))  # tilde-encoded: safe in a URL and in HTML
         label = quote(str(row))
@@ -63,29 +85,33 @@ def body(entry: ModelAdmin, rows: list[Any], allowed: Allowed) -> Markup:
         for index, column in enumerate(columns):
             value = getattr(row, column.info.key)
             if column.info.relation is not None:
-                inner = related(column, row, value)
-            elif index == 0:
+                cell = cells.get((index, value))
+                if cell is None:
+                    cell = cells[(index, value)] = f"{column.opening}{related(column, row, value)}</td>"
+                parts.append(cell)
+                continue
+            if index == 0:
                 shown = text(value) if value is not None else "—"
-                inner = f'<a href="{detail.replace(PLACEHOLDER, key)}" data-testid="action-view">{shown}</a>'
+                inner = f'<a href="{detail.to(key)}" data-testid="action-view">{shown}</a>'
             else:
                 inner = text(value)
             parts.append(f"{column.opening}{inner}</td>")
         parts.append('<td class="actions">')
         if allowed.edit:
-            parts.append(f'<a href="{edit.replace(PLACEHOLDER, key)}" data-testid="action-edit">'
+            parts.append(f'<a href="{edit.to(key)}" data-testid="action-edit">'
                          f'Edit<span class="sr-only"> {label}</span></a> ')
         if allowed.delete:
-            parts.append(f'<a href="{delete.replace(PLACEHOLDER, key)}" data-testid="action-delete">'
+            parts.append(f'<a href="{delete.to(key)}" data-testid="action-delete">'
                          f'Delete<span class="sr-only"> {label}</span></a>')
         parts.append("</td></tr>\n")
         printed.append("".join(parts))
     return Markup("".join(printed))
 
 
-def printing(entry: ModelAdmin) -> tuple[str, str, str, list[Column]]:
-    """What every page of ``entry``'s list prints its rows with: the row URL templates and the columns."""
+def printing(entry: ModelAdmin) -> Printing:
+    """What every page of ``entry``'s list prints its rows with: the row URLs and the columns."""
     detail, edit, delete = (url_template(entry, action) for action in ("detail", "edit", "delete"))
-    return detail, edit, delete, shown_columns(entry)
+    return Printing(detail, edit, delete, shown_columns(entry))
 
 
 def shown_columns(entry: ModelAdmin) -> list[Column]:
@@ -107,9 +133,8 @@ def related(column: Column, row: Any, value: Any) -> str:
     label = quote(str(other)) if other is not None else text(value)
     if column.target is None:
         return label
-    target, template = column.target
-    key = encode(target.key_values(other) if other is not None else (value,))
-    return f'<a href="{template.replace(PLACEHOLDER, key)}">{label}</a>'
+    target, link = column.target
+    return f'<a href="{link.to(encode(target.key_values(other) if other is not None else (value,)))}">{label}</a>'
 
 
 def text(value: Any) -> str:

@@ -61,6 +61,8 @@ class ModelAdmin:
 
     def key_values(self, row: Any) -> tuple[Any, ...]:
         """Return the primary key values of ``row``."""
+        if len(self.primary_key) == 1:  # most tables, and every row of every list page
+            return (getattr(row, self.primary_key[0]),)
         return tuple(getattr(row, key) for key in self.primary_key)
 
 
