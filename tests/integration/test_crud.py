@@ -208,3 +208,16 @@ def test_a_successful_save_says_so_on_the_next_page(client: FlaskClient, html: A
     assert shown_page.successes() == ["Created category “Books”."]
     assert shown_page.one("flash-success").attrs.get("role") == "status"
     assert shown_page.text("value-name") == "Books"
+
+
+def test_a_table_of_its_own_template_is_shown_with_it_and_the_others_with_the_default(client: FlaskClient) -> None:
+    from jinja2 import ChoiceLoader, DictLoader
+
+    app = client.application
+    own = '{% extends "admin/list.html" %}{% block title %}Our teams{% endblock %}'
+    app.jinja_env.loader = ChoiceLoader([DictLoader({"admin/team/list.html": own}), app.jinja_env.loader])
+    for _ in range(2):  # found once, then every time
+        teams = client.get("/admin/team/").get_data(as_text=True)
+        heroes = client.get("/admin/hero/").get_data(as_text=True)
+        assert "<title>Our teams · webapp</title>" in teams and 'data-testid="list-table"' in teams
+        assert "<title>Heroes · webapp</title>" in heroes
