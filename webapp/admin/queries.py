@@ -240,15 +240,20 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
 def passed(total: Count, plan: Plan, shown: int, more: bool, per_page: int) -> Count:
     """A bounded count ("more than N") made good by the rows the numbered pages up to this one hold.
 
-    Past the rows a count reads, page 30 said "Page 30 of more than 20": now the count is
-    more than the rows through this page when rows follow it, and exact on the last page.
+    Past the rows a count reads, page 30 said "Page 30 of more than 20". Now a page with rows
+    after it says more than the rows through it; the last page says the exact count when it
+    was reached by skipping from the start, and "at least" when reached by a link, whose page
+    number rows added or deleted since may have made stale.
     """
     assert plan.number is not None
     through = (plan.number - 1) * per_page + shown
-    follow = plan.boundary is not None if plan.backward else more
-    if follow:
+    if (plan.boundary is not None) if plan.backward else more:  # rows follow this page
         return Count(max(total.value, through), "more")
-    return Count(through, "exact") if not plan.backward else total
+    if plan.backward:
+        return total
+    if plan.boundary is None:
+        return Count(through, "exact")
+    return Count(max(total.value + 1, through), "found")
 
 
 def assemble(
