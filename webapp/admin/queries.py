@@ -218,14 +218,7 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
             plan = dataclasses.replace(plan, number=None)
         # No row came back to carry the count (an empty list, or a cursor past the end).
         total = counted if counted is not None else counting.run(counter)
-    if total.kind == "found":  # at least the matches of the pages up to this one, and one more
-        seen = ((plan.number or 1) - 1) * per_page + len(rows)
-        # Read from the first match to the rows' end (no window stopped it): every match is counted.
-        forward_from_start = plan.boundary is None and not plan.backward and (bool(rows) or plan.skip == 0)
-        whole = forward_from_start and window_end is None and not more
-        total = Count(seen, "exact") if whole else Count(seen + (more and not plan.backward), "found")
-    elif total.kind == "more" and plan.number is not None and rows:
-        total = passed(total, plan, len(rows), more, per_page)
+    total = proven(total, plan, len(rows), more, window_end, per_page)
     # Rows that can be identical have no cursor that tells them apart: such a list links its
     # pages by number, a search too unless its window stopped short of the rows' end (the
     # next window starts after a row, by cursor); a page reached by a cursor has no number.
@@ -237,16 +230,26 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
     return assemble(entry, params, sort, total, plan, rows, more, window_end, per_page, by_number)
 
 
-def passed(total: Count, plan: Plan, shown: int, more: bool, per_page: int) -> Count:
-    """A bounded count ("more than N") made good by the rows the numbered pages up to this one hold.
+def proven(
+    total: Count, plan: Plan, shown: int, more: bool, window_end: tuple[Any, ...] | None, per_page: int
+) -> Count:
+    """The count, made good by the rows the pages up to this one hold: ``shown`` here, and full pages before.
 
-    Past the rows a count reads, page 30 said "Page 30 of more than 20". Now a page with rows
-    after it says more than the rows through it; the last page says the exact count when it
-    was reached by skipping from the start, and "at least" when reached by a link, whose page
-    number rows added or deleted since may have made stale.
+    A search's count ("found") is the matches its pages hold, and one more if more follow; it
+    is exact once the search has read from its start to the rows' end with no window stopping
+    it. A bounded count ("more than N") of a numbered page: page 30 said "Page 30 of more
+    than 20". Such a page says more than the rows through it when rows follow it; the last
+    page says the exact count when read by skipping from the start, and "at least" when
+    reached by a link, whose page number rows added or deleted since may have made stale.
     """
-    assert plan.number is not None
-    through = (plan.number - 1) * per_page + shown
+    through = ((plan.number or 1) - 1) * per_page + shown
+    if total.kind == "found":
+        forward_from_start = plan.boundary is None and not plan.backward and (shown > 0 or plan.skip == 0)
+        if forward_from_start and window_end is None and not more:
+            return Count(through, "exact")
+        return Count(through + (more and not plan.backward), "found")
+    if total.kind != "more" or plan.number is None or not shown:
+        return total
     if (plan.boundary is not None) if plan.backward else more:  # rows follow this page
         return Count(max(total.value, through), "more")
     if plan.backward:
