@@ -24,7 +24,8 @@ def entries() -> list[ModelAdmin]:
 
 
 def per_mount(key: Hashable, build: Callable[[], T]) -> T:
-    """What ``build`` returns, built once per mount point of the app: for anything made of URLs.
+    """What ``build`` returns, built once per mount point of the app: for anything made of URLs,
+    or otherwise fixed once the app runs (the template a table's page renders).
 
     A URL depends on the app's routes, fixed at start, and on where the app is mounted
     (``SCRIPT_NAME``, the same for every request behind one proxy); the menu, a list's links
