@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy.engine import make_url
 
 DEFAULTS: dict[str, Any] = {
     # None means "the SQLite file in instance/", resolved once the instance path is known.
@@ -50,11 +49,6 @@ def load(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
     # Setting other engine options (pool_size, say) must not drop the check that makes a
     # restarted database server cost no failed request; only an explicit False turns it off.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
-    if make_url(app.config["DATABASE_URL"]).get_backend_name() in ("mysql", "mariadb"):
-        # Read committed rows, as PostgreSQL does, rather than InnoDB's repeatable read, which
-        # locks the gaps a range condition scans: a sign-in's DELETE of expired sessions held
-        # up every other sign-in's INSERT until it committed, and four at once deadlocked.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("isolation_level", "READ COMMITTED")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path) / "secret_key")
     if app.config["HTTPS"]:

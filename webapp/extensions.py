@@ -28,6 +28,23 @@ def init_app(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         tune_sqlite(engine)
+    elif engine.dialect.name in ("mysql", "mariadb"):
+        tune_mysql(engine)
+
+
+def tune_mysql(engine: Engine) -> None:
+    """Read committed rows, as PostgreSQL does, rather than InnoDB's repeatable read.
+
+    Repeatable read locks the gaps a range condition scans: a sign-in's DELETE of expired
+    sessions held up every other sign-in's INSERT until it committed, and four at once
+    deadlocked. Read committed locks only the rows it changes.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        cursor.close()
 
 
 def tune_sqlite(engine: Engine) -> None:
