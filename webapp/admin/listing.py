@@ -48,8 +48,10 @@ class Link(NamedTuple):
 class Column(NamedTuple):
     """How one shown column prints: its opening tag and, for a foreign key, its link."""
 
-    info: ColumnInfo
+    key: str  # the attribute it prints
+    kind: str  # "view" (the first column: a link to the row), "related" or "value"
     opening: str
+    info: ColumnInfo
     target: tuple[ModelAdmin, Link] | None  # the related table and its detail URL
 
 
@@ -72,39 +74,36 @@ def body(entry: ModelAdmin, rows: list[Any], allowed: Allowed) -> Markup:
     """Every row of the list as ``<tr>`` elements: selection box, cells, then actions."""
     detail, edit, delete, columns = site.per_mount(("rows", entry.slug), lambda: printing(entry))
     printed = []
-    cells: dict[tuple[int, Any], str] = {}  # a related row's cell, printed once per page
+    cells: dict[tuple[str, Any], str] = {}  # a related row's cell, printed once per page
     for row in rows:
         key = encode(entry.key_values(row))  # tilde-encoded: safe in a URL and in HTML
         label = quote(str(row))
-        parts = [f'<tr data-testid="row" data-key="{key}">']
+        printed.append(f'<tr data-testid="row" data-key="{key}">')
         if allowed.select:
-            parts.append(
+            printed.append(
                 f'<td><input type="checkbox" name="key" value="{key}" form="bulk-form" '
                 f'aria-label="Select {label}" data-testid="select-row"></td>'
             )
-        for index, column in enumerate(columns):
-            value = getattr(row, column.info.key)
-            if column.info.relation is not None:
-                cell = cells.get((index, value))
+        for column in columns:
+            value = getattr(row, column.key)
+            if column.kind == "value":
+                printed.append(f"{column.opening}{text(value)}</td>")
+            elif column.kind == "related":
+                cell = cells.get((column.key, value))
                 if cell is None:
-                    cell = cells[(index, value)] = f"{column.opening}{related(column, row, value)}</td>"
-                parts.append(cell)
-                continue
-            if index == 0:
-                shown = text(value) if value is not None else "—"
-                inner = f'<a href="{detail.to(key)}" data-testid="action-view">{shown}</a>'
+                    cell = cells[(column.key, value)] = f"{column.opening}{related(column, row, value)}</td>"
+                printed.append(cell)
             else:
-                inner = text(value)
-            parts.append(f"{column.opening}{inner}</td>")
-        parts.append('<td class="actions">')
+                shown = text(value) if value is not None else "—"
+                printed.append(f'{column.opening}<a href="{detail.to(key)}" data-testid="action-view">{shown}</a></td>')
+        printed.append('<td class="actions">')
         if allowed.edit:
-            parts.append(f'<a href="{edit.to(key)}" data-testid="action-edit">'
-                         f'Edit<span class="sr-only"> {label}</span></a> ')
+            printed.append(f'<a href="{edit.to(key)}" data-testid="action-edit">'
+                           f'Edit<span class="sr-only"> {label}</span></a> ')
         if allowed.delete:
-            parts.append(f'<a href="{delete.to(key)}" data-testid="action-delete">'
-                         f'Delete<span class="sr-only"> {label}</span></a>')
-        parts.append("</td></tr>\n")
-        printed.append("".join(parts))
+            printed.append(f'<a href="{delete.to(key)}" data-testid="action-delete">'
+                           f'Delete<span class="sr-only"> {label}</span></a>')
+        printed.append("</td></tr>\n")
     return Markup("".join(printed))
 
 
@@ -117,10 +116,11 @@ def printing(entry: ModelAdmin) -> Printing:
 def shown_columns(entry: ModelAdmin) -> list[Column]:
     """The list's columns in order, each with its opening tag and related table's link."""
     columns = []
-    for info in (entry.column(key) for key in entry.list_columns):
+    for index, info in enumerate(entry.column(key) for key in entry.list_columns):
         target = site.entry_for_model(info.relation.target) if info.relation else None
         link = (target, url_template(target, "detail")) if target is not None else None
-        columns.append(Column(info, f'<td data-testid="cell-{quote(info.key)}">', link))
+        kind = "related" if info.relation is not None else "view" if index == 0 else "value"
+        columns.append(Column(info.key, kind, f'<td data-testid="cell-{quote(info.key)}">', info, link))
     return columns
 
 
@@ -134,7 +134,11 @@ def related(column: Column, row: Any, value: Any) -> str:
     if column.target is None:
         return label
     target, link = column.target
-    return f'<a href="{link.to(encode(target.key_values(other) if other is not None else (value,)))}">{label}</a>'
+    if type(value) is int and target.primary_key == (relation.target_key,):
+        key = str(value)  # an integer key is the related row's own, as it prints in a URL
+    else:
+        key = encode(target.key_values(other) if other is not None else (value,))
+    return f'<a href="{link.to(key)}">{label}</a>'
 
 
 def text(value: Any) -> str:
