@@ -18,6 +18,8 @@ csrf = CSRFProtect()
 
 # Set on a session's connection by a request that may write (see unit_of_work).
 WRITE_OPTION = "webapp_writes"
+# Each SQLite connection's page cache, in KiB (SQLite's default is 2,000).
+SQLITE_CACHE_KB = 16_000
 
 
 def init_app(app: Flask) -> None:
@@ -59,6 +61,11 @@ def tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # SQLite's default page cache (2 MB) holds less than a search reads: the index pages
+        # of its 100,000-row window, then the page's rows. Each search read the window from
+        # the OS again: 1.55 ms, against 1.10 ms from a cache of 8 MB or more. The cache
+        # grows only as pages are read.
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
