@@ -19,7 +19,7 @@ csrf = CSRFProtect()
 # Set on a session's connection by a request that may write (see unit_of_work).
 WRITE_OPTION = "webapp_writes"
 # Each SQLite connection's page cache, in KiB (SQLite's default is 2,000).
-SQLITE_CACHE_KB = 16_000
+SQLITE_CACHE_KB = 8_000
 
 
 def init_app(app: Flask) -> None:
