@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, insert, select, text
 
 from webapp.admin import counting, records, site
+from webapp.admin import statements as prepared
 from webapp.extensions import db
 from webapp.models import Category, Expense, Hero, User
 
@@ -146,6 +147,45 @@ def test_statements_do_not_grow_with_foreign_key_columns(client: FlaskClient, ex
     assert len(statements) == 2 and "account_sessions" in statements[0], statements
     assert 'data-testid="cell-user_id"' in body and 'data-testid="cell-category_id"' in body
     assert "Cat 1" in body and "U2 &lt;u2@example.com&gt;" in body  # labels, joined in one statement
+
+
+def newest(app: Flask, *conditions: Any, limit: int) -> list[str]:
+    """Keys of the expenses that pass ``conditions``, in the list's order, read in a fresh session."""
+    with app.app_context():
+        query = select(Expense.id).where(*conditions).order_by(Expense.date.desc(), Expense.id.desc()).limit(limit)
+        keys = [str(key) for key in db.session.scalars(query)]
+        db.session.remove()
+    return keys
+
+
+def test_pages_of_one_form_reuse_its_statement_each_with_its_own_values(
+    app: Flask, client: FlaskClient, expenses: int
+) -> None:
+    """A filter's, a search's, a cursor's and a page number's values are bound when the page runs:
+    the second page of each pair builds no statement, and shows its own rows, not the first's."""
+    app.config["PER_PAGE"] = 10
+    one, two = Expense.category_id == 101, Expense.category_id == 102
+    pairs = [
+        (("?category_id=101", [one], 0), ("?category_id=102", [two], 0)),
+        (("?amount__gte=3&amount__lte=4.25", [Expense.amount >= 3, Expense.amount <= Decimal("4.25")], 0),
+         ("?amount__gte=7&amount__lte=9.25", [Expense.amount >= 7, Expense.amount <= Decimal("9.25")], 0)),
+        (("?q=item 01", [Expense.description.ilike("%item 01%")], 0),
+         ("?q=item 10", [Expense.description.ilike("%item 10%")], 0)),
+        (("?page=2", [], 10), ("?page=3", [], 20)),
+    ]
+    for pair in pairs:
+        for second, (query, conditions, skip) in enumerate(pair):
+            before = prepared.rows.cache_info()
+            body = get(client, f"/admin/expenses/{query}")
+            assert keys_of(body) == newest(app, *conditions, limit=skip + 10)[skip:], query
+            after = prepared.rows.cache_info()
+            if second:
+                assert (after.hits, after.misses) == (before.hits + 1, before.misses), f"{query} built a statement"
+    # Next links: the same form (a filter and a cursor), each with its own cursor's values.
+    for category, condition in ((101, one), (102, two)):
+        following = href(get(client, f"/admin/expenses/?category_id={category}"), "page-next")
+        assert following is not None
+        assert keys_of(get(client, following)) == newest(app, condition, limit=20)[10:], following
 
 
 # --- keyset pagination ---------------------------------------------------------------

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import literal, select, true
+from sqlalchemy import select
 
-from webapp.admin import cursors, records
-from webapp.admin.counting import Count, Counter
+from webapp.admin import cursors, records, statements
+from webapp.admin.counting import Count
 from webapp.admin.cursors import SortKey
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
@@ -67,77 +67,53 @@ def plan_page(params: ListParams, sort: Sequence[SortKey], total: Count | None, 
 
 
 def fetch(
-    entry: ModelAdmin,
-    sort: Sequence[SortKey],
-    where: list[Any],
-    match: Any | None,
-    plan: Plan,
-    counter: Counter | None = None,
+    form: statements.Form, sort: Sequence[SortKey], plan: Plan, bound: dict[str, Any], counted: bool
 ) -> tuple[list[Any], bool, tuple[Any, ...] | None, Count | None]:
     """The page's rows in list order, whether more lie beyond them, a search's window end, and
-    the count of ``counter`` read with the rows (None when no row came back to carry it)."""
+    the count, when ``counted``: read with the rows (None when no row came back to carry it).
+
+    ``bound`` holds the page's filter and search values (see statements.values).
+    """
+    entry = form.entry
     order = cursors.flipped(sort) if plan.backward else tuple(sort)
-    conditions = list(where)
-    if plan.boundary is not None:
-        conditions.append(cursors.after(order, plan.boundary))
-    window_end, skip, count = None, plan.skip, None
-    ordered = cursors.index_ordered(entry, order)
-    if match is not None and ordered:
+    after = statements.nulls(plan.boundary)
+    bound = {**bound, **statements.cursor_values("after", plan.boundary), "skip": plan.skip, "take": plan.take + 1}
+    window_end, count = None, None
+    if form.searching and cursors.index_ordered(entry, order):
         # A window bounds the rows a search reads in index order. Where no index gives the
         # order, finding a window's end sorts the whole table, so the search reads it at once.
-        assert counter is not None, "a search always counts with its window (see queries.list_page)"
-        window_end, count = window(order, conditions, counter)
-        counter = None  # counted with the window: the rows need not carry it
-        if window_end is not None:
-            conditions.append(cursors.up_to(order, window_end))
-    if match is not None:
-        conditions.append(match(entry.searched()))
-    if entry.unique_key and (not ordered or (skip and match is None)):
-        # Skip, or sort, the keys alone. (Without a unique key, joining back on the keys would
-        # repeat identical rows; a search skips within its window.)
-        conditions = skipped(entry, order, conditions, skip, plan.take + 1)
-        skip = 0
-    extra = counter.columns if counter is not None else ()
+        assert counted, "a search always counts with its window (see queries.list_page)"
+        window_end, count = window(form, order, after, bound)
+        counted = False  # counted with the window: the rows need not carry it
+        bound.update(statements.cursor_values("window", window_end))
     try:
-        rows, tail = read(entry, conditions, order, skip, plan.take + 1, extra)
+        rows, tail = read(form, order, after, window_end, plan.skip > 0, counted, bound)
     except records.Unlabelled:  # found out just now; the model's pages load ORM objects from here on
-        rows, tail = read(entry, conditions, order, skip, plan.take + 1, extra)
+        rows, tail = read(form, order, after, window_end, plan.skip > 0, counted, bound)
     more = len(rows) > plan.take
     rows = rows[: plan.take]
     if plan.backward:
         rows.reverse()
-    if counter is not None and tail is not None:
-        count = counter.read(tail)
+    if counted and tail is not None:
+        count = statements.counter(form).read(tail)
     return rows, more, window_end, count
 
 
 def read(
-    entry: ModelAdmin, conditions: list[Any], order: Sequence[SortKey], skip: int, limit: int, extra: Sequence[Any]
+    form: statements.Form,
+    order: tuple[SortKey, ...],
+    after: statements.Nulls,
+    window_end: tuple[Any, ...] | None,
+    skipping: bool,
+    counted: bool,
+    bound: dict[str, Any],
 ) -> tuple[list[Any], tuple[Any, ...] | None]:
     """Run the rows query (many-to-one joins only: no duplicates to fold)."""
-    query = records.select_rows(entry, conditions, extra)
-    query = query.order_by(*cursors.order_by(order, dialect())).offset(skip or None).limit(limit)
-    return records.load(entry, query, len(extra))
-
-
-def skipped(
-    entry: ModelAdmin, order: Sequence[SortKey], conditions: list[Any], skip: int, limit: int
-) -> list[Any]:
-    """Conditions for the page ``skip`` rows in: its keys, read past the skipped rows in a subquery.
-
-    The subquery reads the sort columns and the key alone, which an index answers without
-    touching the rows; the rows themselves, and their related rows, are read for the page only.
-    Where no index gives the order, the database sorts only those columns: SQLite sorted a
-    million expenses with their users and categories joined in for 1.9 s to show the first
-    page by description, and sorts their descriptions and keys alone in under 0.1 s.
-    """
-    key_columns = [entry.column(key).column for key in entry.primary_key]
-    keys = select(*key_columns).where(*conditions)
-    keys = keys.order_by(*cursors.order_by(order, dialect())).offset(skip).limit(limit).subquery()
-    return [
-        column.is_not_distinct_from(keys.c[column.key]) if column.nullable else column == keys.c[column.key]
-        for column in key_columns
-    ]
+    entry = form.entry
+    orm = entry.model in records.NEEDS_ORM
+    statement = statements.rows(form, order, after, statements.nulls(window_end), skipping, counted, orm)
+    extra = len(statements.counter(form).columns) if counted else 0
+    return records.load(entry, statement, extra, bound)
 
 
 def probe(entry: ModelAdmin, order: Sequence[SortKey], conditions: list[Any], skip: int) -> tuple[Any, ...] | None:
@@ -149,17 +125,11 @@ def probe(entry: ModelAdmin, order: Sequence[SortKey], conditions: list[Any], sk
 
 
 def window(
-    order: Sequence[SortKey], conditions: list[Any], counter: Counter
+    form: statements.Form, order: tuple[SortKey, ...], after: statements.Nulls, bound: dict[str, Any]
 ) -> tuple[tuple[Any, ...] | None, Count]:
-    """The last row of a search's window (None when the rows end first), and ``counter``'s count.
-
-    Both in one statement that always returns one row, whether the window ends or not.
-    """
-    end = select(*(key.column for key in order), literal(1).label("found")).where(*conditions)
-    end = end.order_by(*cursors.order_by(order, dialect())).offset(SEARCH_WINDOW - 1).limit(1).subquery("window_end")
-    counts = select(*(column.label(f"count_{index}") for index, column in enumerate(counter.columns)))
-    counted = counts.subquery("counts")
-    row = db.session.execute(select(counted, end).select_from(counted.outerjoin(end, true()))).one()
+    """The last row of a search's window (None when the rows end first), and the list's count."""
+    counter = statements.counter(form)
+    row = db.session.execute(statements.window(form, order, after), bound).one()
     width = len(counter.columns)
     values = tuple(row[width:-1])
     return (values if row[-1] is not None else None), counter.read(row[:width])

@@ -17,13 +17,12 @@ from urllib.parse import urlencode
 
 from flask import url_for
 from markupsafe import Markup
-from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Select, and_, func, select
 from werkzeug.exceptions import BadRequest
 
-from webapp.admin import counting, cursors, filters, introspect, listing, paging, site
+from webapp.admin import counting, cursors, filters, introspect, listing, paging, site, statements
 from webapp.admin.paging import Plan, dialect, fetch, plan_page
-from webapp.admin.counting import Count, count_rows, counter_for
+from webapp.admin.counting import Count, count_rows
 from webapp.admin.cursors import SortKey
 from webapp.admin.filters import Filter
 from webapp.admin.introspect import Dependent
@@ -199,35 +198,40 @@ def list_page(entry: ModelAdmin, params: ListParams, per_page: int) -> Page:
     search: a search reads forwards in windows whatever its count): then it comes first.
     """
     sort = sort_keys(entry, params)
-    where = [filters.condition(entry, item) for item in params.filters]
-    match = matcher(entry, params.q)
-    if deep_jump(params, per_page, where, match):
-        counter = counting.jump_counter(entry, dialect(), (params.page - 1) * per_page)
-    else:
-        counter = counter_for(entry, where, match, params.count_all)
+    searching = bool(params.q and entry.search_columns)
+    jump = deep_jump(params, per_page, searching)
+    count = "jump" if jump else "all" if params.count_all else ""
+    form = statements.form_of(entry, dialect(), params.filters, searching, count, paging.SEARCH_WINDOW)
+    pattern = statements.like_pattern(params.q) if searching else None
+    bound = statements.values(params.filters, pattern, jump=(params.page - 1) * per_page)
     cursor = bool(params.after or params.before)
-    if match is None and (params.last is not None or (params.page > 1 and not cursor)):
-        total = counting.run(counter)
+    if not searching and (params.last is not None or (params.page > 1 and not cursor)):
+        total = counted_first(form, bound)
         plan = plan_page(params, sort, total, per_page, False)
-        rows, more, window_end, _ = ([], False, None, None) if plan.past_end else fetch(entry, sort, where, None, plan)
+        rows, more, window_end, _ = ([], False, None, None) if plan.past_end else fetch(form, sort, plan, bound, False)
     else:
-        plan = plan_page(params, sort, None, per_page, match is not None)
-        rows, more, window_end, counted = fetch(entry, sort, where, match, plan, counter)
-        if match is not None and plan.skip and not rows:
+        plan = plan_page(params, sort, None, per_page, searching)
+        rows, more, window_end, counted = fetch(form, sort, plan, bound, True)
+        if searching and plan.skip and not rows:
             # Fewer matches than the pages before this one held: its number is unproven.
             plan = dataclasses.replace(plan, number=None)
         # No row came back to carry the count (an empty list, or a cursor past the end).
-        total = counted if counted is not None else counting.run(counter)
+        total = counted if counted is not None else counted_first(form, bound)
     total = proven(total, plan, len(rows), more, window_end, per_page)
     # Rows that can be identical have no cursor that tells them apart: such a list links its
     # pages by number, a search too unless its window stopped short of the rows' end (the
     # next window starts after a row, by cursor); a page reached by a cursor has no number.
     by_number = (
         not entry.unique_key
-        and (match is None or window_end is None)
+        and (not searching or window_end is None)
         and (plan.number is not None or plan.from_end is not None)
     )
     return assemble(entry, params, sort, total, plan, rows, more, window_end, per_page, by_number)
+
+
+def counted_first(form: statements.Form, bound: dict[str, Any]) -> Count:
+    """The list's count, in a statement of its own."""
+    return statements.counter(form).read(db.session.execute(statements.count(form), bound).one())
 
 
 def proven(
@@ -360,14 +364,14 @@ def related_labels(entry: ModelAdmin, params: ListParams, rows: list[Any]) -> di
     return labels
 
 
-def deep_jump(params: ListParams, per_page: int, where: list[Any], match: Any | None) -> bool:
+def deep_jump(params: ListParams, per_page: int, searching: bool) -> bool:
     """Whether a page number lies past the bounded count of a whole table (see counting.jump_counter).
 
     Such a page is read from the nearer end once the table is counted exactly: at most half
     the index is skipped, where reading forwards skips every row before the page.
     """
     deep = (params.page - 1) * per_page > counting.COUNT_LIMIT
-    plain = not (params.after or params.before or params.last or where or match or params.count_all)
+    plain = not (params.after or params.before or params.last or params.filters or searching or params.count_all)
     return deep and plain
 
 
@@ -375,19 +379,7 @@ def matcher(entry: ModelAdmin, q: str) -> Any | None:
     """A function of columns giving the search condition for ``q``, or None for no search."""
     if not q or not entry.search_columns:
         return None
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    # SQLite's LIKE already ignores ASCII case, and its lower() knows no other letters, so
-    # ilike's lower(column) LIKE lower(pattern) only adds a function call per row scanned.
-    sqlite = dialect() == "sqlite"
-
-    def match(columns: Mapping[str, Any]) -> ColumnElement[bool]:
-        # As plain text: an Enum column would refuse the pattern as "not among its members".
-        text = [type_coerce(columns[key], String()) for key in entry.search_columns]
-        return or_(*(
-            column.like(pattern, escape="\\") if sqlite else column.ilike(pattern, escape="\\") for column in text
-        ))
-
-    return match
+    return statements.matching(entry, dialect(), statements.like_pattern(q))
 
 
 def filtered(entry: ModelAdmin, query: Select[Any], params: ListParams) -> Select[Any]:

@@ -12,7 +12,7 @@ joins, and so does every later page of that model.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, select
@@ -53,27 +53,35 @@ class Shape(NamedTuple):
     links: tuple[Link, ...]
 
 
-def select_rows(entry: ModelAdmin, conditions: Sequence[ColumnElement[bool]], extra: Sequence[Any] = ()) -> Select[Any]:
-    """The page's query, to be ordered and limited; ``extra`` columns (a count) come last."""
-    if entry.model in NEEDS_ORM:
+def select_rows(
+    entry: ModelAdmin, conditions: Sequence[ColumnElement[bool]], extra: Sequence[Any], orm: bool
+) -> Select[Any]:
+    """The page's query, to be ordered and limited; ``extra`` columns (a count) come last.
+
+    ``orm`` loads ORM objects: whether the model is in NEEDS_ORM, as the caller found it.
+    """
+    if orm:
         options = [joinedload(getattr(entry.model, relation.name)) for _, _, relation in joined(entry)]
         return select(entry.model, *extra).options(*options).where(*conditions)
     return shape(entry).statement.add_columns(*extra).where(*conditions)
 
 
-def load(entry: ModelAdmin, statement: Select[Any], extra: int = 0) -> tuple[list[Any], tuple[Any, ...] | None]:
-    """Run the page's query: its rows, and the ``extra`` columns' values (None without rows).
+def load(
+    entry: ModelAdmin, statement: Select[Any], extra: int = 0, bound: Mapping[str, Any] | None = None
+) -> tuple[list[Any], tuple[Any, ...] | None]:
+    """Run the page's query with ``bound`` values: its rows, and the ``extra`` columns' values
+    (None without rows).
 
     Raises :class:`Unlabelled` (and remembers it) when a record cannot be labelled.
     """
     if entry.model in NEEDS_ORM:
-        found = list(db.session.execute(statement))
+        found = list(db.session.execute(statement, bound))
         return [values[0] for values in found], tuple(found[0][1:]) if found else None
     shape_ = shape(entry)
     new = object.__new__
     rows = []
     values: tuple[Any, ...] = ()
-    for values in db.session.execute(statement).all():
+    for values in db.session.execute(statement, bound).all():
         fields = dict(zip(shape_.keys, values))  # zip stops at the table's own columns
         for link in shape_.links:
             if values[link.probe] is None:
