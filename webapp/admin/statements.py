@@ -2,8 +2,8 @@
 
 Building a page's statements, and SQLAlchemy's finding their compiled SQL again (the cache
 key of a fresh statement walks all of it), took more Python time than SQLite took to run
-them: under gunicorn, with a million expenses, reusing them took the first page from 5.0 to
-4.7 ms and a search from 11.4 to 8.8. So statements are built from the *form* of a page,
+them: under gunicorn, with a million expenses, reusing them took the first page from 5.4 to
+4.9 ms and a search from 10.7 to 9.1. So statements are built from the *form* of a page,
 never from its values: its table and order, the kind of each filter, whether it searches,
 which of a cursor's values are NULL, and how it counts. Every value is a named, required bind
 parameter that the page fills when the statement runs (:func:`values`): a value left out is
