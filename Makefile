@@ -15,7 +15,7 @@ PYTEST := $(BIN)/python -m pytest -W error
 # On a server: the integration suite and the browser tests of database rules.
 SERVER_SUITE := tests/integration $(wildcard tests/e2e) -m "not e2e or database_rules"
 
-.PHONY: run install install-test install-serve chromium test serve bench bench-servers
+.PHONY: run install install-test install-serve chromium test serve bench bench-compare bench-servers
 
 ## Install the app and serve it on http://127.0.0.1:5000 with the demo SQLite database.
 run: install
@@ -54,6 +54,13 @@ install-serve: $(BIN)/python
 bench: $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[serve]"
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## Compare the list pages of the working tree with another commit's, in turns with the floor:
+## make bench-compare REV=ca4b2fb (BENCH_ARGS="--rows 100000 --requests 100" for a quicker look)
+bench-compare: $(BIN)/python
+	@test -n "$(REV)" || { echo "name the commit to compare with: make bench-compare REV=..." >&2; exit 2; }
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[serve]"
+	$(BIN)/python -m bench.compare $(REV) $(BENCH_ARGS)
 
 ## Time list pages on PostgreSQL and MariaDB with a million expenses. Each database named gets
 ## the demo tables afresh: make bench-servers BENCH_URLS="postgresql+psycopg://…/bench mysql+pymysql://…/bench"

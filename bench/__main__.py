@@ -103,19 +103,20 @@ def prepare(database: Path) -> None:
         db.engine.dispose()
 
 
-def serve(target: str, port: int, database: Path) -> subprocess.Popen[bytes]:
-    """Start gunicorn with two sync workers on loopback."""
+def serve(target: str, port: int, database: Path, root: Path = ROOT) -> subprocess.Popen[bytes]:
+    """Start gunicorn with two sync workers on loopback, importing the app from ``root``."""
     env = {
         **os.environ,
         "WEBAPP_DATABASE_URL": f"sqlite:///{database}",
         "WEBAPP_SECRET_KEY": SECRET,
         "WEBAPP_SETUP_DATABASE": "false",
         "BENCH_DATABASE": str(database),
+        "PYTHONPATH": str(root),  # the app and bench/server.py of ``root``, not the installed ones
     }
     # Two servers run at once: without a control socket each, they do not contend for one path.
     command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
                "--log-level", "warning", "--no-control-socket", target]
-    return subprocess.Popen(command, cwd=ROOT, env=env)
+    return subprocess.Popen(command, cwd=root, env=env)
 
 
 def wait_until_up(port: int, path: str, seconds: float = 30) -> None:
@@ -189,12 +190,12 @@ def measure(scenario: Scenario, port: int, cookie: str, requests: int) -> dict[s
     floor = Request(scenario.floor) if scenario.floor else None
     if floor is not None:
         client.run(port + 1, floor, WARMUP, 1)
-        app, bare = client.alternate((port, scenario.request, cookie), (port + 1, floor, ""), requests)
+        app, bare = client.alternate((port, scenario.request, cookie), (port + 1, floor, ""), count=requests)
         found["app_1"], found["floor_1"] = digest(app), digest(bare)
     else:
         found["app_1"] = digest(client.run(port, scenario.request, requests, 1, cookie))
     if scenario.versus is not None:  # the same drift for both, as for the floor
-        this, other = client.alternate((port, scenario.request, cookie), (port, scenario.versus, cookie), requests)
+        this, other = client.alternate((port, scenario.request, cookie), (port, scenario.versus, cookie), count=requests)
         found["versus"] = {"this_ms": round(this.median_ms, 2), "other_ms": round(other.median_ms, 2)}
     for clients in CLIENTS[1:]:
         found[f"app_{clients}"] = digest(client.run(port, scenario.request, requests, clients, cookie))

@@ -95,22 +95,18 @@ def _client(args: tuple[int, Request, str, int]) -> Result:
     return result
 
 
-def alternate(
-    first: tuple[int, Request, str], second: tuple[int, Request, str], count: int
-) -> tuple[Result, Result]:
-    """One client sending ``count`` requests to each of two servers in turn.
+def alternate(*targets: tuple[int, Request, str], count: int) -> list[Result]:
+    """One client sending ``count`` requests to each (port, request, cookie) target in turn.
 
-    The machine's speed drifts by a third within minutes; taking turns makes both servers
+    The machine's speed drifts by a third within minutes; taking turns makes every server
     meet the same drift, so the ratio of their medians does not depend on when each ran.
     """
-    results = (Result(), Result())
-    walls = [0.0, 0.0]
+    results = [Result() for _ in targets]
     for _ in range(count):
-        for index, (port, request, cookie) in enumerate((first, second)):
+        for result, (port, request, cookie) in zip(results, targets):
             started = time.perf_counter()
-            _record(results[index], port, request, cookie)
-            walls[index] += time.perf_counter() - started
-    results[0].wall, results[1].wall = walls
+            _record(result, port, request, cookie)
+            result.wall += time.perf_counter() - started
     return results
 
 
