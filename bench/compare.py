@@ -68,6 +68,8 @@ def checkout(rev: str) -> Path:
                             capture_output=True, text=True).stdout.strip()
     path = OUT / f"compare-{commit[:12]}"
     if not path.exists():
+        # Forget worktrees whose folders are gone (bench/out/ deleted by hand), then add this one.
+        subprocess.run(["git", "worktree", "prune"], cwd=ROOT, check=True)
         subprocess.run(["git", "worktree", "add", "--detach", str(path), commit], cwd=ROOT, check=True,
                        capture_output=True)
     return path
