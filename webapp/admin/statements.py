@@ -86,6 +86,14 @@ def placeholders(prefix: str, order: Sequence[SortKey], null: tuple[bool, ...]) 
     )
 
 
+def from_cursor(form: Form, order: tuple[SortKey, ...], after: Nulls) -> list[ColumnElement[bool]]:
+    """The filters' conditions, then the rows after the cursor (``after`` its NULL values), if any."""
+    conditions = where(form)
+    if after is not None:
+        conditions.append(cursors.after(order, placeholders("after", order, after)))
+    return conditions
+
+
 def where(form: Form) -> list[ColumnElement[bool]]:
     """The filters' conditions, each value a bind parameter."""
     entry, found = form.entry, []
@@ -143,10 +151,7 @@ def count(form: Form) -> Select[Any]:
 def window(form: Form, order: tuple[SortKey, ...], after: Nulls) -> Select[Any]:
     """The last row of a search's window, and the list's count: one statement that always
     returns one row, whether the window ends or not (paging.window reads it)."""
-    conditions = where(form)
-    if after is not None:
-        conditions.append(cursors.after(order, placeholders("after", order, after)))
-    end = select(*(key.column for key in order), literal(1).label("found")).where(*conditions)
+    end = select(*(key.column for key in order), literal(1).label("found")).where(*from_cursor(form, order, after))
     end = end.order_by(*cursors.order_by(order, form.dialect)).offset(form.search_window - 1).limit(1)
     ended = end.subquery("window_end")
     counted = select(*(column.label(f"count_{index}") for index, column in enumerate(counter(form).columns)))
@@ -163,13 +168,12 @@ def rows(
     ``orm`` is whether the model loads ORM objects (records.NEEDS_ORM), which changes the query.
     """
     entry = form.entry
-    conditions = where(form)
-    if after is not None:
-        conditions.append(cursors.after(order, placeholders("after", order, after)))
+    conditions = from_cursor(form, order, after)
     if up_to is not None:
         conditions.append(cursors.up_to(order, placeholders("window", order, up_to)))
-    if form.searching:
-        conditions.append(matching(entry, form.dialect, SEARCH)(entry.searched()))
+    match = search(form)
+    if match is not None:
+        conditions.append(match(entry.searched()))
     offset: BindParameter[Any] | None = SKIP
     if entry.unique_key and (not cursors.index_ordered(entry, order) or (skipping and not form.searching)):
         # Skip, or sort, the keys alone (see skipped). Without a unique key, joining back on
