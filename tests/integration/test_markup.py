@@ -41,6 +41,22 @@ def test_list_hooks(client: FlaskClient, html: Any, read_back: ReadBack) -> None
     assert empty.all("list-empty") and empty.all("search-clear") and not empty.all("row")
 
 
+def test_list_cells_show_markup_characters_as_typed(client: FlaskClient, html: Any, read_back: ReadBack) -> None:
+    name, secret = """<b>Bold</b> & "Tom's" <script>alert(1)</script>""", "O'Neil & <i>Co</i>"
+    created = client.post("/admin/hero/new", data={"name": name, "secret_name": secret})
+    assert created.status_code == 303
+    key = str(read_back("SELECT id FROM hero WHERE secret_name = :s", s=secret))
+    shown = html(client.get("/admin/hero/"))
+    row = next(row for row in shown.all("row") if row.attrs.get("data-key") == key)
+    cell = {testid: [e for e in shown.all(testid) if e.inside(row)] for testid in ("cell-name", "cell-secret_name")}
+    assert [e.text for e in cell["cell-name"]] == [name] and [e.text for e in cell["cell-secret_name"]] == [secret]
+    box = [e for e in shown.all("select-row") if e.inside(row)]
+    assert [e.attrs.get("aria-label") for e in box] == [f"Select {name}"]
+    assert [e.text for e in shown.all("action-edit") if e.inside(row)] == [f"Edit {name}"]
+    table = shown.one("list-table")
+    assert not [e.tag for e in shown.elements if e.tag in ("b", "i", "script") and e.inside(table)]
+
+
 def test_detail_and_form_hooks(client: FlaskClient, html: Any, read_back: ReadBack) -> None:
     hero = read_back("SELECT id FROM hero WHERE name = 'Rusty-Man'")
     detail = html(client.get(f"/admin/hero/{hero}/"))

@@ -3,19 +3,24 @@
 A page of 50 rows printed by the template cost more than its queries: some 250 URLs built
 with ``url_for``, every cell and link read through Jinja's attribute lookup, and the row's
 label escaped once per place it appears. Here each URL is a template filled with the key,
-each value is escaped once (with ``html.escape``, twice as fast as markupsafe's for the
-plain strings needed here; integers need none), and a row is a handful of f-strings.
+each value is escaped once (integers need none), and a row is a handful of f-strings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from html import escape as quote
 from typing import Any, NamedTuple
 
 from flask import url_for
 from markupsafe import Markup
+
+try:
+    # The escaper markupsafe.escape and Jinja's {{ }} run, in C, without making a Markup of
+    # each string: a list page of 50 expenses ran 3 % fewer instructions than with html.escape.
+    from markupsafe import _escape_inner as quote
+except ImportError:  # a markupsafe that no longer names it so
+    from html import escape as quote
 
 from webapp.admin import keys, site
 from webapp.admin.introspect import ColumnInfo
