@@ -9,6 +9,7 @@ each value is escaped once (integers need none), and a row is a handful of f-str
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -25,6 +26,7 @@ except ImportError:  # a markupsafe that no longer names it so
 from webapp.admin import keys, site
 from webapp.admin.introspect import ColumnInfo
 from webapp.admin.registry import ModelAdmin
+from webapp.auth import can
 
 PLACEHOLDER = "KEYPLACEHOLDER"  # only letters, so url_for leaves it as it is
 # Types whose str() is exactly what site.display prints, with no character HTML escapes.
@@ -32,11 +34,30 @@ PLAIN = frozenset({int, float, Decimal, dt.date, dt.time})
 
 
 class Allowed(NamedTuple):
-    """What the signed-in account may do with the rows, so the row prints only those controls."""
+    """What the signed-in account may do on a list, so the page shows only those controls."""
 
-    select: bool  # a checkbox for the bulk form
+    create: bool
+    import_: bool
+    select: bool  # the bulk form, and a checkbox on each row for it
     edit: bool
     delete: bool
+
+
+def allowed(entry: ModelAdmin) -> Allowed:
+    """What the signed-in account may do on ``entry``'s list (nothing that writes to a read-only table)."""
+    return Allowed(*(can(action, entry) for action in ("create", "import", "bulk", "edit", "delete")))
+
+
+@functools.cache
+def search_label(entry: ModelAdmin) -> str:
+    """The search columns, as the search box names them: «description», «name, secret name»."""
+    return ", ".join(key.replace("_", " ") for key in entry.search_columns)
+
+
+@functools.cache
+def settable(entry: ModelAdmin) -> tuple[ColumnInfo, ...]:
+    """The columns the bulk form offers to set: neither the key nor a generated column."""
+    return tuple(info for info in entry.columns if not info.primary_key and not info.generated)
 
 
 class Link(NamedTuple):

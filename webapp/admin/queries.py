@@ -25,7 +25,7 @@ from webapp.admin.paging import Plan, dialect, fetch, plan_page
 from webapp.admin.counting import Count, count_rows
 from webapp.admin.cursors import SortKey
 from webapp.admin.filters import Filter
-from webapp.admin.introspect import Dependent
+from webapp.admin.introspect import ColumnInfo, Dependent
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
 
@@ -120,17 +120,37 @@ class Page:
             found.append(Header(key, self.entry.column(key).label, href, direction, key in indexed))
         return found
 
-    def body(self, select: bool, edit: bool, delete: bool) -> Markup:
+    @functools.cached_property
+    def hrefs(self) -> dict[str, str]:
+        """The URL of each of the pager's links (see links)."""
+        return {name: self.url(query) for name, query in self.links.items()}
+
+    def body(self, allowed: listing.Allowed) -> Markup:
         """The table's rows, each with the controls the account may use (a checkbox, edit, delete)."""
         if self.entry is None:
             return Markup()
-        return listing.body(self.entry, self.rows, listing.Allowed(select, edit, delete))
+        return listing.body(self.entry, self.rows, allowed)
+
+    @property
+    def search_label(self) -> str:
+        """What the search box searches: «description», «name, secret name»."""
+        return "" if self.entry is None else listing.search_label(self.entry)
+
+    @property
+    def settable(self) -> tuple[ColumnInfo, ...]:
+        """The columns the bulk form can set."""
+        return () if self.entry is None else listing.settable(self.entry)
 
     @functools.cached_property
     def controls(self) -> list[filters.Control]:
         """The filter form's controls."""
         entry = self.entry
         return [] if entry is None else site.per_mount(("filters", entry.slug), lambda: filters.controls(entry))
+
+    @property
+    def chosen(self) -> dict[str, str]:
+        """What each filter input holds: its value as typed, by query-string name."""
+        return {item.name: item.raw for item in self.params.filters}
 
     @property
     def control_names(self) -> list[str]:

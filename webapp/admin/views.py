@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from jinja2 import Template
 
-from webapp.admin import bulk, checks, export, imports, keys, lookup, queries, site, versions
+from webapp.admin import bulk, checks, export, imports, keys, listing, lookup, queries, site, versions
 from webapp.admin.forms import form_class, form_columns, populate
 from webapp.admin.integrity import Problem, in_use_sentence, quote
 from webapp.admin.registry import ModelAdmin
@@ -68,7 +68,7 @@ def list_view(entry: ModelAdmin) -> ResponseReturnValue:
     """One page of rows, searched and sorted as the query string says."""
     params = queries.parse_params(entry, request.args)
     page = queries.list_page(entry, params, current_app.config["PER_PAGE"])
-    return render(entry, "list.html", page=page)
+    return render(entry, "list.html", page=page, allowed=listing.allowed(entry))
 
 
 def detail_view(entry: ModelAdmin, key: str) -> ResponseReturnValue:
