@@ -79,17 +79,25 @@ def fetch(
     after = statements.nulls(plan.boundary)
     bound = {**bound, **statements.cursor_values("after", plan.boundary), "skip": plan.skip, "take": plan.take + 1}
     window_end, count = None, None
-    if form.searching and cursors.index_ordered(entry, order):
-        # A window bounds the rows a search reads in index order. Where no index gives the
-        # order, finding a window's end sorts the whole table, so the search reads it at once.
-        assert counted, "a search always counts with its window (see queries.list_page)"
-        window_end, count = window(form, order, after, bound)
-        counted = False  # counted with the window: the rows need not carry it
-        bound.update(statements.cursor_values("window", window_end))
-    try:
-        rows, tail = read(form, order, after, window_end, plan.skip > 0, counted, bound)
-    except records.Unlabelled:  # found out just now; the model's pages load ORM objects from here on
-        rows, tail = read(form, order, after, window_end, plan.skip > 0, counted, bound)
+    windowed = form.searching and cursors.index_ordered(entry, order)
+    # A window bounds the rows a search reads in index order. Where no index gives the order,
+    # finding a window's end sorts the whole table, so the search reads it at once.
+    assert counted or not windowed, "a search always counts with its window (see queries.list_page)"
+    found = scoped(form, order, after, bound) if windowed and statements.in_one_pass(form) else None
+    if found is not None:
+        rows, tail = found
+        if len(rows) <= plan.take:  # the page is not full: did its window stop it, or the rows?
+            window_end, count = window(form, order, after, bound)
+            counted = False
+    else:
+        if windowed:
+            window_end, count = window(form, order, after, bound)
+            counted = False  # counted with the window: the rows need not carry it
+            bound.update(statements.cursor_values("window", window_end))
+        try:
+            rows, tail = read(form, order, after, window_end, plan.skip > 0, counted, bound)
+        except records.Unlabelled:  # found out just now; the model's pages load ORM objects from here on
+            rows, tail = read(form, order, after, window_end, plan.skip > 0, counted, bound)
     more = len(rows) > plan.take
     rows = rows[: plan.take]
     if plan.backward:
@@ -114,6 +122,20 @@ def read(
     statement = statements.rows(form, order, after, statements.nulls(window_end), skipping, counted, orm)
     extra = len(statements.counter(form).columns) if counted else 0
     return records.load(entry, statement, extra, bound)
+
+
+def scoped(
+    form: statements.Form, order: tuple[SortKey, ...], after: statements.Nulls, bound: dict[str, Any]
+) -> tuple[list[Any], tuple[Any, ...] | None] | None:
+    """A search page's rows read within its window in one statement, with the count's values
+    (statements.scoped); None where the model's records cannot be labelled."""
+    if form.entry.model in records.NEEDS_ORM:
+        return None
+    extra = len(statements.counter(form).columns)
+    try:
+        return records.load(form.entry, statements.scoped(form, order, after), extra, bound)
+    except records.Unlabelled:  # the model's pages load ORM objects from here on
+        return None
 
 
 def probe(entry: ModelAdmin, order: Sequence[SortKey], conditions: list[Any], skip: int) -> tuple[Any, ...] | None:

@@ -2,7 +2,9 @@
 
 A list page costs at most two statements of its own, whatever its depth: the rows, with every
 shown foreign key's row joined in and the bounded count as a subquery, and before them either
-the count (for a page reached by number or from the end) or a search's window end.
+the count (for a page reached by number or from the end) or a search's window end. On SQLite
+a search reads its window and rows in one statement, and its window's end only after a page
+the window left short.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import FromClause, Select, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import QueryableAttribute, joinedload
 from sqlalchemy.sql.elements import ColumnElement
@@ -51,19 +51,33 @@ class Shape(NamedTuple):
     record: type
     keys: tuple[str, ...]  # attribute keys of the table's own columns, first in each row
     links: tuple[Link, ...]
+    joins: tuple[tuple[FromClause, ColumnElement[bool]], ...]  # each related table, and its ON clause
 
 
 def select_rows(
-    entry: ModelAdmin, conditions: Sequence[ColumnElement[bool]], extra: Sequence[Any], orm: bool
+    entry: ModelAdmin,
+    conditions: Sequence[ColumnElement[bool]],
+    extra: Sequence[Any],
+    orm: bool,
+    scope: tuple[FromClause, ColumnElement[bool]] | None = None,
 ) -> Select[Any]:
     """The page's query, to be ordered and limited; ``extra`` columns (a count) come last.
 
     ``orm`` loads ORM objects: whether the model is in NEEDS_ORM, as the caller found it.
+    ``scope`` is a subquery of rows' keys and how the table joins to it: the query then
+    starts from it, and reads only the rows it names (records only).
     """
     if orm:
+        assert scope is None, "an ORM query reads the table itself"
         options = [joinedload(getattr(entry.model, relation.name)) for _, _, relation in joined(entry)]
         return select(entry.model, *extra).options(*options).where(*conditions)
-    return shape(entry).statement.add_columns(*extra).where(*conditions)
+    shape_ = shape(entry)
+    if scope is None:
+        return shape_.statement.add_columns(*extra).where(*conditions)
+    keys, on = scope
+    start = keys.outerjoin(introspect.table_of(entry.model), on)
+    selected = (*shape_.statement.selected_columns, *extra)
+    return select(*selected).select_from(with_related(start, shape_.joins)).where(*conditions)
 
 
 def load(
@@ -130,19 +144,26 @@ def shape(entry: ModelAdmin) -> Shape:
     model = entry.model
     own = introspect.columns(model)
     selected: list[Any] = [info.column for info in own]
-    statement = select().select_from(introspect.table_of(model))
-    links = []
+    links, joins = [], []
     for index, info, relation in joined(entry):
         table = introspect.table_of(relation.target).alias(f"related_{index}")
         columns = introspect.columns(relation.target)
         referenced = introspect.mapper_of(relation.target).get_property(relation.target_key).columns[0]
-        statement = statement.outerjoin(table, table.c[referenced.key] == info.column)
+        joins.append((table, table.c[referenced.key] == info.column))
         start = len(selected)
         keys = tuple(other.key for other in columns)
         probe = start + [other.column.key for other in columns].index(referenced.key)
         links.append(Link(str(relation.name), record_class(relation.target), keys, start, start + len(keys), probe))
         selected += [table.c[other.column.key] for other in columns]
-    return Shape(statement.add_columns(*selected), record_class(model), tuple(info.key for info in own), tuple(links))
+    statement = select(*selected).select_from(with_related(introspect.table_of(model), tuple(joins)))
+    return Shape(statement, record_class(model), tuple(info.key for info in own), tuple(links), tuple(joins))
+
+
+def with_related(start: FromClause, joins: tuple[tuple[FromClause, ColumnElement[bool]], ...]) -> FromClause:
+    """``start`` with each shown foreign key's related table outer-joined on."""
+    for table, on in joins:
+        start = start.outerjoin(table, on)
+    return start
 
 
 @functools.cache

@@ -17,7 +17,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import Integer, Select, String, bindparam, literal, or_, select, true, type_coerce
+from sqlalchemy import Integer, Select, String, and_, bindparam, literal, or_, select, true, type_coerce
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from webapp.admin import counting, cursors, filters, records
@@ -157,6 +157,45 @@ def window(form: Form, order: tuple[SortKey, ...], after: Nulls) -> Select[Any]:
     counted = select(*(column.label(f"count_{index}") for index, column in enumerate(counter(form).columns)))
     counts = counted.subquery("counts")
     return select(counts, ended).select_from(counts.outerjoin(ended, true()))
+
+
+def in_one_pass(form: Form) -> bool:
+    """Whether a search reads its window and its rows in one statement (see :func:`scoped`):
+    on SQLite, for a table whose key joins the window back to its rows."""
+    return form.searching and form.dialect == "sqlite" and form.entry.unique_key
+
+
+@functools.lru_cache(maxsize=FORMS)
+def scoped(form: Form, order: tuple[SortKey, ...], after: Nulls) -> Select[Any]:
+    """A search page's rows, read within the search's window, and the list's count, in one
+    statement (SQLite, records only; :func:`in_one_pass`).
+
+    The window is a subquery: the keys of the next ``search_window`` rows in list order, read
+    from the index alone. SQLite runs it as a co-routine on the left of a LEFT JOIN, so as the
+    join's outer loop: it hands over one key at a time, in its own order, and the row of each
+    is read, searched, and joined to its related rows. The statement stops at the page's last
+    match, having read only the rows up to it; it never reads past the window.
+
+    The statement has no ORDER BY, as sorting would read the whole window first: the rows come
+    out in the window's order because SQLite nests the loops of a join in the order a LEFT
+    JOIN gives. PostgreSQL and MariaDB may hash a join instead, so they find the window's end
+    first (:func:`window`) and read the rows in an ordered query (:func:`rows`).
+
+    With a million expenses, SQLite finds a page of matches for a word in 1 % of them in
+    1.2 ms this way, where finding the window's end and then the rows took 1.9 ms, and the
+    same query with no window at all takes 1.1 ms (sqlite3 alone, medians of 300 runs). Only
+    a page the window leaves short needs its end (paging.fetch): a rare word's page, which
+    has read the whole window already.
+    """
+    entry = form.entry
+    key_columns = [entry.column(key).column for key in entry.primary_key]
+    keys = select(*key_columns).where(*from_cursor(form, order, after))
+    keys = keys.order_by(*cursors.order_by(order, form.dialect)).limit(form.search_window).subquery("scope")
+    on = and_(*(column == keys.c[column.key] for column in key_columns))
+    match = search(form)
+    assert match is not None, "only a search reads its window this way"
+    query = records.select_rows(entry, [match(entry.searched())], counter(form).columns, False, (keys, on))
+    return query.offset(SKIP).limit(TAKE)
 
 
 @functools.lru_cache(maxsize=FORMS)
