@@ -72,6 +72,9 @@ def fetch(
     """The page's rows in list order, whether more lie beyond them, a search's window end, and
     the count, when ``counted``: read with the rows (None when no row came back to carry it).
 
+    The window's end is None when the rows end before it, and when a search read in one pass
+    (statements.scoped) filled its page: the next page's link then starts after its last row.
+
     ``bound`` holds the page's filter and search values (see statements.values).
     """
     entry = form.entry
