@@ -90,7 +90,9 @@ def build(model: type, options: Options | None = None) -> ModelAdmin:
     label = options.label or introspect.humanize(model.__name__).lower()
     return ModelAdmin(
         model=model,
-        slug=options.slug or table.name,
+        # A plain str: the table's name is SQLAlchemy's quoted_name, whose __getattr__ raises
+        # three AttributeErrors each time Jinja asks it for __html__ (once per menu item).
+        slug=str(options.slug or table.name),
         label=label,
         label_plural=options.label_plural or _plural(label),
         columns=columns,
