@@ -39,11 +39,15 @@ def init_app(app: Flask) -> None:
 
 
 def add_headers(response: Response) -> Response:
-    """Set the security headers; pages (not static files) are never stored by caches."""
+    """Set the security headers a view has not set; pages (not static files) are never stored
+    by caches."""
+    # Headers.setdefault raises and catches a BadRequestKeyError for each header not there yet.
+    present = {name.lower() for name, _ in response.headers}
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if current_app.config["HTTPS"]:
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if name.lower() not in present:
+            response.headers.add(name, value)
+    if current_app.config["HTTPS"] and "strict-transport-security" not in present:
+        response.headers.add("Strict-Transport-Security", HSTS)
     if request.endpoint != "static":
         # Data pages stay out of shared caches and the back button after sign-out.
         response.headers["Cache-Control"] = "no-store"

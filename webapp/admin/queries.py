@@ -172,6 +172,9 @@ class Page:
 
 def parse_params(entry: ModelAdmin, args: Mapping[str, str]) -> ListParams:
     """Read and check the list's query string; anything malformed is a 400."""
+    # Each name's first value, in a plain dict: werkzeug's MultiDict.get raises and catches a
+    # BadRequestKeyError for every name the query string lacks, most of them on most pages.
+    args = dict(args.items())
     page = whole_number(args, "page") or 1
     last = whole_number(args, "last")
     if last is not None and args.get("page", "").strip():
