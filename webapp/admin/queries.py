@@ -115,11 +115,14 @@ class Page:
             return []
         current = self.params.sort[0] if self.params.sort else ""
         indexed = cursors.indexed_columns(self.entry)
+        # The rest of the query string is the same for every header: sort comes first in it.
+        rest = urlencode(list(self.params.query_string(sort=None, page=1).items()), safe=QUERY_SAFE)
+        rest = f"&{rest}" if rest else ""
         found = []
         for key in self.entry.list_columns:
             direction = "ascending" if current == key else "descending" if current == f"-{key}" else None
-            href = self.url(self.params.query_string(sort=f"-{key}" if current == key else key, page=1))
-            found.append(Header(key, self.entry.column(key).label, href, direction, key in indexed))
+            sort = urlencode([("sort", f"-{key}" if current == key else key)], safe=QUERY_SAFE)
+            found.append(Header(key, self.entry.column(key).label, f"{self.base}?{sort}{rest}", direction, key in indexed))
         return found
 
     @functools.cached_property
