@@ -61,24 +61,21 @@ def settable(entry: ModelAdmin) -> tuple[ColumnInfo, ...]:
 
 
 class Link(NamedTuple):
-    """A URL for any row of a table: the text before the row's key and the text after it."""
+    """A URL for any row of a table: the text before the row's (tilde-encoded) key and after it."""
 
     before: str
     after: str
 
-    def to(self, key: str) -> str:
-        """The URL for the row with (tilde-encoded) ``key``."""
-        return f"{self.before}{key}{self.after}"
-
 
 class Column(NamedTuple):
-    """How one shown column prints: its opening tag and, for a foreign key, its link."""
+    """How one shown column prints: its opening tag and, for a foreign key, its related row."""
 
     key: str  # the attribute it prints
     kind: str  # "view" (the first column: a link to the row), "related" or "value"
     opening: str
-    info: ColumnInfo
+    relation: str | None  # a foreign key's relationship: the attribute holding the related record
     target: tuple[ModelAdmin, Link] | None  # the related table and its detail URL
+    by_value: bool  # the related table's key is this one column: an integer in it is the row's URL key
 
 
 class Printing(NamedTuple):
@@ -113,7 +110,10 @@ def body(entry: ModelAdmin, rows: list[Any], allowed: Allowed) -> Markup:
         for column in columns:
             value = getattr(row, column.key)
             if column.kind == "value":
-                printed.append(f"{column.opening}{text(value)}</td>")
+                # text(value), without its call for the types most cells hold
+                kind = type(value)
+                shown = quote(value) if kind is str else str(value) if kind in PLAIN else text(value)
+                printed.append(f"{column.opening}{shown}</td>")
             elif column.kind == "related":
                 cell = cells.get((column.key, value))
                 if cell is None:
@@ -121,13 +121,14 @@ def body(entry: ModelAdmin, rows: list[Any], allowed: Allowed) -> Markup:
                 printed.append(cell)
             else:
                 shown = text(value) if value is not None else "—"
-                printed.append(f'{column.opening}<a href="{detail.to(key)}" data-testid="action-view">{shown}</a></td>')
+                printed.append(f'{column.opening}<a href="{detail.before}{key}{detail.after}" data-testid="action-view">'
+                               f'{shown}</a></td>')
         printed.append('<td class="actions">')
         if allowed.edit:
-            printed.append(f'<a href="{edit.to(key)}" data-testid="action-edit">'
+            printed.append(f'<a href="{edit.before}{key}{edit.after}" data-testid="action-edit">'
                            f'Edit<span class="sr-only"> {label}</span></a> ')
         if allowed.delete:
-            printed.append(f'<a href="{delete.to(key)}" data-testid="action-delete">'
+            printed.append(f'<a href="{delete.before}{key}{delete.after}" data-testid="action-delete">'
                            f'Delete<span class="sr-only"> {label}</span></a>')
         printed.append("</td></tr>\n")
     return Markup("".join(printed))
@@ -143,28 +144,32 @@ def shown_columns(entry: ModelAdmin) -> list[Column]:
     """The list's columns in order, each with its opening tag and related table's link."""
     columns = []
     for index, info in enumerate(entry.column(key) for key in entry.list_columns):
-        target = site.entry_for_model(info.relation.target) if info.relation else None
+        opening = f'<td data-testid="cell-{quote(info.key)}">'
+        relation = info.relation
+        if relation is None:
+            columns.append(Column(info.key, "view" if index == 0 else "value", opening, None, None, False))
+            continue
+        target = site.entry_for_model(relation.target)
         link = (target, url_template(target, "detail")) if target is not None else None
-        kind = "related" if info.relation is not None else "view" if index == 0 else "value"
-        columns.append(Column(info.key, kind, f'<td data-testid="cell-{quote(info.key)}">', info, link))
+        by_value = target is not None and target.primary_key == (relation.target_key,)
+        columns.append(Column(info.key, "related", opening, relation.name or None, link, by_value))
     return columns
 
 
 def related(column: Column, row: Any, value: Any) -> str:
     """A foreign key cell: the related row's label, linked to it when it has pages."""
-    relation = column.info.relation
-    if value is None or relation is None:
+    if value is None:
         return ""
-    other = getattr(row, relation.name) if relation.name else None
+    other = getattr(row, column.relation) if column.relation else None
     label = quote(str(other)) if other is not None else text(value)
     if column.target is None:
         return label
     target, link = column.target
-    if type(value) is int and target.primary_key == (relation.target_key,):
+    if column.by_value and type(value) is int:
         key = str(value)  # an integer key is the related row's own, as it prints in a URL
     else:
         key = encode(target.key_values(other) if other is not None else (value,))
-    return f'<a href="{link.to(key)}">{label}</a>'
+    return f'<a href="{link.before}{key}{link.after}">{label}</a>'
 
 
 def text(value: Any) -> str:
