@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             floor = client.Request(scenario.floor)
             targets = [(args.port, scenario.request, old), (args.port + 1, scenario.request, new), (args.port + 2, floor, "")]
             client.alternate(*targets, count=20)  # warm up
-            results = client.alternate(*targets, count=args.requests)
+            results = in_turns(targets, args.requests)
             failed = [failure for result in results for failure in result.failures]
             if failed:
                 raise RuntimeError(f"{len(failed)} failed requests, e.g. {failed[0]}")
@@ -60,6 +60,22 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers:
             stop(server)
     return 0
+
+
+def in_turns(targets: list[tuple[int, client.Request, str]], rounds: int) -> list[client.Result]:
+    """Time the two apps and the floor in turns, the apps swapping places for half the rounds.
+
+    Whichever app is sent its request second in a round gains: served twice in place of
+    each other, the same commit measured 0.15 times the floor faster second than first.
+    """
+    half = rounds // 2
+    first = client.alternate(*targets, count=half)
+    second = client.alternate(targets[1], targets[0], targets[2], count=rounds - half)
+    second[0], second[1] = second[1], second[0]
+    return [
+        client.Result(a.latencies + b.latencies, a.statements + b.statements, a.cpu + b.cpu, a.failures + b.failures)
+        for a, b in zip(first, second)
+    ]
 
 
 def checkout(rev: str) -> Path:
