@@ -15,7 +15,7 @@ PYTEST := $(BIN)/python -m pytest -W error
 # On a server: the integration suite and the browser tests of database rules.
 SERVER_SUITE := tests/integration $(wildcard tests/e2e) -m "not e2e or database_rules"
 
-.PHONY: run install install-test install-serve chromium test serve bench bench-compare bench-servers
+.PHONY: run install install-test install-serve chromium test serve bench bench-compare bench-instructions bench-servers
 
 ## Install the app and serve it on http://127.0.0.1:5000 with the demo SQLite database.
 run: install
@@ -61,6 +61,13 @@ bench-compare: $(BIN)/python
 	@test -n "$(REV)" || { echo "name the commit to compare with: make bench-compare REV=..." >&2; exit 2; }
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[serve]"
 	$(BIN)/python -m bench.compare $(REV) $(BENCH_ARGS)
+
+## Count the instructions a page runs, in one process under valgrind (steadier than a latency):
+## make bench-instructions PAGES="/admin/expenses/ /admin/expenses/?q=umbrella floor:first"
+bench-instructions: $(BIN)/python
+	@test -n "$(PAGES)" || { echo "name the pages: make bench-instructions PAGES='/admin/expenses/ floor:first'" >&2; exit 2; }
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/python -m bench.instructions $(PAGES) $(BENCH_ARGS)
 
 ## Time list pages on PostgreSQL and MariaDB with a million expenses. Each database named gets
 ## the demo tables afresh: make bench-servers BENCH_URLS="postgresql+psycopg://…/bench mysql+pymysql://…/bench"
