@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from bench import data
-from bench.__main__ import ACCOUNT, OUT, ROOT, SECRET, prepare
+from bench.__main__ import OUT, ROOT, SECRET, prepare
 
 WARM_UP, FEWER, MORE = 20, 20, 60
 COLLECTED = re.compile(r"Collected : (\d+)")
@@ -65,15 +65,12 @@ def send(path: str, database: str, count: int) -> None:
         name = path.removeprefix("floor:")
         client, url = floor.create().test_client(), f"/floor/{name}{FLOOR_ARGS.get(name, '')}"
     else:
+        from bench.servers import sign_in
         from webapp import create_app
 
         app = create_app({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": SECRET})
         client, url = app.test_client(), path
-        login = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login)
-        assert token is not None, "the sign-in form carries no CSRF token"
-        signed = client.post("/login", data={"csrf_token": token.group(1), "name": ACCOUNT[0], "password": ACCOUNT[1]})
-        assert signed.status_code == 303, f"signing in answered {signed.status_code}"
+        sign_in(client)
     for _ in range(WARM_UP + count):
         status = client.get(url).status_code
         assert status == 200, f"{url} answered {status}"

@@ -25,12 +25,12 @@ from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bench import data
+from bench.__main__ import ACCOUNT
 from bench.client import csrf_token
 from bench.server import CONTROL
 from webapp.admin import cursors
 from webapp.models import Base, Category, Expense, User
 
-ACCOUNT = ("bench", "bench-password-1234")
 BATCH = 10_000
 WARMUP = 20
 
@@ -123,10 +123,15 @@ def signed_in(url: str) -> tuple[FlaskClient, list[str]]:
             db.session.commit()
         event.listen(db.engine, "before_cursor_execute", lambda _c, _k, statement, *_: record(statements, statement))
     client = app.test_client()
+    sign_in(client)
+    return client, statements
+
+
+def sign_in(client: FlaskClient) -> None:
+    """Sign the test client in as the benchmark's account, through the login form."""
     form = {"name": ACCOUNT[0], "password": ACCOUNT[1], "csrf_token": csrf_token(client.get("/login").data), "next": ""}
     if client.post("/login", data=form).status_code != 303:
         raise RuntimeError("signing in failed")
-    return client, statements
 
 
 def record(statements: list[str], statement: str) -> None:
