@@ -61,10 +61,11 @@ def tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # SQLite's default page cache (2 MB) holds less than a search reads: the index pages
-        # of its 100,000-row window, then the page's rows. Each search read the window from
-        # the OS again: 1.55 ms, against 1.10 ms from a cache of 8 MB or more. The cache
-        # grows only as pages are read.
+        # SQLite's default page cache (2 MB) holds less than a search can read: the index
+        # pages of its 100,000-row window (all of them when a rare word leaves the page
+        # short), then the page's rows. Finding a window's end read them from the OS again:
+        # 1.55 ms, against 1.10 ms from a cache of 8 MB or more. The cache grows only as
+        # pages are read.
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
         cursor.close()
 
