@@ -25,6 +25,7 @@ from webapp import (
     history,
     reflect,
     security,
+    sessions,
     unit_of_work,
 )
 from webapp.admin import registry
@@ -39,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, root_path=str(ROOT), instance_path=str(ROOT / "instance"))
     config.load(app, test_config)  # defaults -> instance/config.py -> WEBAPP_* env -> test
     security.init_app(app)  # first, so its headers go on the final response, whatever it is
+    sessions.init_app(app)  # the signed session cookie, its signature checked once per worker
     extensions.init_app(app)
     csrf.init_app(app)  # signs a session's CSRF token once every few minutes
     unit_of_work.init_app(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections.abc import Callable
@@ -251,6 +252,49 @@ def test_the_session_cookie_is_http_only_and_same_site(anonymous_client: FlaskCl
     response = anonymous_client.post("/login", data={"name": "editor", "password": PASSWORDS["editor"]})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def remembered(client: FlaskClient) -> str:
+    """The cookie of a session whose pages leave it as it is, sent (so checked) once more."""
+    assert client.get("/admin/").status_code == 200  # the first page adds the CSRF secret
+    cookie = session_cookie(client) or ""
+    assert client.get("/admin/").status_code == 200
+    assert session_cookie(client) == cookie
+    return cookie
+
+
+def test_a_cookie_changed_by_one_character_is_refused_after_the_real_one_was_taken(
+    client: FlaskClient, app: Flask
+) -> None:
+    """A worker takes a cookie it has checked before at its word: only that exact cookie."""
+    real = remembered(client)
+    signature = real.rindex(".") + 1
+
+    def changed(at: int) -> str:  # not a last character, whose low bits base64 may ignore
+        return real[:at] + ("A" if real[at] != "A" else "B") + real[at + 1 :]
+
+    forged = [changed(signature + 10), changed(5)]  # the signature, and the data it signs
+    for cookie in forged:
+        other = app.test_client()
+        other.set_cookie("session", cookie)
+        assert other.get("/admin/").status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_cookie_taken_before_is_refused_once_it_is_too_old(client: FlaskClient, app: Flask) -> None:
+    remembered(client)
+    app.permanent_session_lifetime = dt.timedelta(seconds=0)
+    time.sleep(1.1)  # itsdangerous counts whole seconds
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_new_secret_key_refuses_cookies_signed_with_the_old_one(client: FlaskClient, app: Flask) -> None:
+    old = app.secret_key
+    remembered(client)
+    app.secret_key = "another secret key for this app"
+    assert client.get("/admin/").status_code == 302
+    app.config["SECRET_KEY_FALLBACKS"] = [old]  # Flask's way to retire a key gently
+    assert client.get("/admin/").status_code == 200
 
 
 def test_the_session_cookie_is_secure_over_https(app_with: Any) -> None:
