@@ -17,6 +17,7 @@ def init_app(app: Flask, entries: Iterable[ModelAdmin]) -> None:
     for entry in app.extensions[site.EXTENSION].values():
         app.register_blueprint(views.crud_blueprint(entry))
     app.jinja_env.filters["thousands"] = site.thousands
+    app.context_processor(site.template_urls)
     app.jinja_env.globals.update(
         admin_nav=site.nav,
         row_url=site.row_url,

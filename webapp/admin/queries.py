@@ -104,9 +104,28 @@ class Page:
         entry = self.entry
         return "" if entry is None else site.per_mount(("list", entry.slug), lambda: url_for(f"crud_{entry.slug}.index"))
 
-    def url(self, query: Mapping[str, Any]) -> str:
-        """The list's URL with ``query`` (from :meth:`ListParams.query_string`), as url_for spells it."""
-        return f"{self.base}?{urlencode(list(query.items()), safe=QUERY_SAFE)}" if query else self.base
+    def url(self, query: Mapping[str, Any], base: str | None = None) -> str:
+        """The list's URL (or ``base``) with ``query`` (from :meth:`ListParams.query_string`), as
+        url_for spells it."""
+        base = self.base if base is None else base
+        return f"{base}?{urlencode(list(query.items()), safe=QUERY_SAFE)}" if query else base
+
+    @property
+    def export_href(self) -> str:
+        """The CSV export of the rows this search and these filters show."""
+        return self.action_url("export")
+
+    @property
+    def bulk_action(self) -> str:
+        """Where the bulk form posts, keeping this view's search and filters."""
+        return self.action_url("bulk")
+
+    def action_url(self, action: str) -> str:
+        """The URL of one of the list's actions (export, bulk), with this view's query string."""
+        if self.entry is None:
+            return ""
+        endpoint = f"crud_{self.entry.slug}.{action}"
+        return self.url(self.params.query_string(page=None), site.urls()[endpoint])
 
     @property
     def headers(self) -> list[Header]:
