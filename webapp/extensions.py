@@ -76,4 +76,6 @@ def tune_sqlite(engine: Engine) -> None:
         if connection.get_execution_options().get(WRITE_OPTION):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
-            connection.exec_driver_sql("BEGIN")
+            # A deferred BEGIN takes no lock and cannot wait or fail, so it goes to the driver
+            # itself: SQLAlchemy's statement machinery took 28 µs of every read-only page.
+            connection.connection.dbapi_connection.execute("BEGIN")
