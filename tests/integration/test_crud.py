@@ -219,5 +219,5 @@ def test_a_table_of_its_own_template_is_shown_with_it_and_the_others_with_the_de
     for _ in range(2):  # found once, then every time
         teams = client.get("/admin/team/").get_data(as_text=True)
         heroes = client.get("/admin/hero/").get_data(as_text=True)
-        assert "<title>Our teams · webapp</title>" in teams and 'data-testid="list-table"' in teams
-        assert "<title>Heroes · webapp</title>" in heroes
+        assert "<title>Our teams &middot; webapp</title>" in teams and 'data-testid="list-table"' in teams
+        assert "<title>Heroes &middot; webapp</title>" in heroes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -73,10 +74,11 @@ def get(client: FlaskClient, url: str, seen: list[str] | None = None) -> str:
 
 
 def text_of(body: str, name: str) -> str:
-    """The text of the first element with ``data-testid=name``, tags removed."""
+    """The text of the first element with ``data-testid=name`` as a browser shows it: tags removed,
+    character references read."""
     match = re.search(rf'<(\w+)[^>]*data-testid="{re.escape(name)}"[^>]*>(.*?)</\1>', body, re.S)
     assert match, f"no {name} on the page"
-    return " ".join(re.sub(r"<[^>]+>", "", match.group(2)).split())
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", match.group(2))).split())
 
 
 def href(body: str, name: str) -> str | None:
