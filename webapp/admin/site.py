@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from flask import current_app, has_request_context, request, url_for
 
@@ -64,9 +64,24 @@ def template_urls() -> dict[str, Any]:
     return {"urls": urls()} if has_request_context() else {}
 
 
-def nav() -> list[tuple[ModelAdmin, str]]:
-    """Every registered model with its list's URL, for the menu of every page."""
-    return per_mount("nav", lambda: [(entry, url_for(f"crud_{entry.slug}.index")) for entry in entries()])
+class NavItem(NamedTuple):
+    """A table in the menu of every page: its slug, its name as the menu shows it, its list's URL."""
+
+    slug: str
+    label: str
+    href: str
+
+
+def nav() -> list[NavItem]:
+    """Every registered model's menu item, built once per mount point."""
+
+    def build() -> list[NavItem]:
+        return [
+            NavItem(entry.slug, entry.label_plural.capitalize(), url_for(f"crud_{entry.slug}.index"))
+            for entry in entries()
+        ]
+
+    return per_mount("nav", build)
 
 
 def entry_for_table(name: str) -> ModelAdmin | None:
