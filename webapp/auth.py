@@ -131,11 +131,16 @@ def current_account() -> Signed | None:
 def can(action: str, entry: Any = None) -> bool:
     """Whether the signed-in account may do ``action`` (on ``entry``): templates hide the rest."""
     account = current_account()
-    if account is None:
+    return can_role(account.role if account is not None else None, action, entry)
+
+
+def can_role(role: str | None, action: str, entry: Any = None) -> bool:
+    """Whether an account of ``role`` (None: signed out) may do ``action`` (on ``entry``)."""
+    if role is None:
         return False
     if action != "view" and getattr(entry, "read_only", None):
         return False  # the table itself refuses writes
-    return allows(account.role, ACTIONS.get(action, "admin"))
+    return allows(role, ACTIONS.get(action, "admin"))
 
 
 # --- sessions -------------------------------------------------------------------------

@@ -26,7 +26,7 @@ except ImportError:  # a markupsafe that no longer names it so
 from webapp.admin import keys, site
 from webapp.admin.introspect import ColumnInfo
 from webapp.admin.registry import ModelAdmin
-from webapp.auth import can
+from webapp.auth import can_role, current_account
 
 PLACEHOLDER = "KEYPLACEHOLDER"  # only letters, so url_for leaves it as it is
 # Types whose str() is exactly what site.display prints, with no character HTML escapes.
@@ -45,7 +45,14 @@ class Allowed(NamedTuple):
 
 def allowed(entry: ModelAdmin) -> Allowed:
     """What the signed-in account may do on ``entry``'s list (nothing that writes to a read-only table)."""
-    return Allowed(*(can(action, entry) for action in ("create", "import", "bulk", "edit", "delete")))
+    account = current_account()
+    return allowed_to(entry, account.role if account is not None else None)
+
+
+@functools.cache
+def allowed_to(entry: ModelAdmin, role: str | None) -> Allowed:
+    """What ``role`` may do on ``entry``'s list: the same for every page of it."""
+    return Allowed(*(can_role(role, action, entry) for action in ("create", "import", "bulk", "edit", "delete")))
 
 
 @functools.cache

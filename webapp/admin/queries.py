@@ -133,15 +133,13 @@ class Page:
         if self.entry is None:
             return []
         current = self.params.sort[0] if self.params.sort else ""
-        indexed = cursors.indexed_columns(self.entry)
         # The rest of the query string is the same for every header: sort comes first in it.
         rest = urlencode(list(self.params.query_string(sort=None, page=1).items()), safe=QUERY_SAFE)
         rest = f"&{rest}" if rest else ""
         found = []
-        for key in self.entry.list_columns:
+        for key, label, up, down, indexed in sortable(self.entry):
             direction = "ascending" if current == key else "descending" if current == f"-{key}" else None
-            sort = urlencode([("sort", f"-{key}" if current == key else key)], safe=QUERY_SAFE)
-            found.append(Header(key, self.entry.column(key).label, f"{self.base}?{sort}{rest}", direction, key in indexed))
+            found.append(Header(key, label, f"{self.base}?{down if current == key else up}{rest}", direction, indexed))
         return found
 
     @functools.cached_property
@@ -173,8 +171,9 @@ class Page:
 
     @property
     def chosen(self) -> dict[str, str]:
-        """What each filter input holds: its value as typed, by query-string name."""
-        return {item.name: item.raw for item in self.params.filters}
+        """What each filter input holds, by query-string name: its value as typed, or ''."""
+        typed = {item.name: item.raw for item in self.params.filters}
+        return {name: typed.get(name, "") for name in self.control_names}
 
     @property
     def control_names(self) -> list[str]:
@@ -190,6 +189,18 @@ class Page:
         """A short sentence for an active filter."""
         assert self.entry is not None
         return filters.describe(self.entry, item, self.labels.get(item.name))
+
+
+@functools.cache
+def sortable(entry: ModelAdmin) -> tuple[tuple[str, str, str, str, bool], ...]:
+    """Each shown column's key, label, ``sort=`` parameters (ascending, then descending) and
+    whether an index serves the sort: the fixed part of the headers of every page."""
+    indexed = cursors.indexed_columns(entry)
+    found = []
+    for key in entry.list_columns:
+        up, down = (urlencode([("sort", value)], safe=QUERY_SAFE) for value in (key, f"-{key}"))
+        found.append((key, entry.column(key).label, up, down, key in indexed))
+    return tuple(found)
 
 
 def parse_params(entry: ModelAdmin, args: Mapping[str, str]) -> ListParams:
