@@ -15,7 +15,7 @@ PYTEST := $(BIN)/python -m pytest -W error
 # On a server: the integration suite and the browser tests of database rules.
 SERVER_SUITE := tests/integration $(wildcard tests/e2e) -m "not e2e or database_rules"
 
-.PHONY: run install install-test install-serve chromium test serve bench bench-compare bench-instructions bench-servers
+.PHONY: run install install-test install-serve chromium test serve bench bench-compare bench-instructions bench-turns bench-servers
 
 ## Install the app and serve it on http://127.0.0.1:5000 with the demo SQLite database.
 run: install
@@ -68,6 +68,13 @@ bench-instructions: $(BIN)/python
 	@test -n "$(PAGES)" || { echo "name the pages: make bench-instructions PAGES='/admin/expenses/ floor:first'" >&2; exit 2; }
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	$(BIN)/python -m bench.instructions $(PAGES) $(BENCH_ARGS)
+
+## Time pages in one process, in turns, each against the last named (steadier than gunicorn):
+## make bench-turns PAGES="/admin/expenses/ floor:first"
+bench-turns: $(BIN)/python
+	@test -n "$(PAGES)" || { echo "name the pages: make bench-turns PAGES='/admin/expenses/ floor:first'" >&2; exit 2; }
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/python -m bench.turns $(PAGES) $(BENCH_ARGS)
 
 ## Time list pages on PostgreSQL and MariaDB with a million expenses. Each database named gets
 ## the demo tables afresh: make bench-servers BENCH_URLS="postgresql+psycopg://…/bench mysql+pymysql://…/bench"

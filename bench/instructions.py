@@ -18,12 +18,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from flask.testing import FlaskClient
+
 from bench import data
-from bench.__main__ import OUT, ROOT, SECRET, prepare
+from bench.__main__ import CATEGORY, OUT, ROOT, SECRET, prepare
 
 WARM_UP, FEWER, MORE = 20, 20, 60
 COLLECTED = re.compile(r"Collected : (\d+)")
-FLOOR_ARGS = {"search": "?pattern=%25umbrella%25"}
+FLOOR_ARGS = {"search": f"?pattern=%25{data.SEARCH_WORD}%25", "filter": f"?category={CATEGORY}"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,22 +60,26 @@ def collected(path: str, database: Path, count: int) -> int:
 
 def send(path: str, database: str, count: int) -> None:
     """Inside valgrind: sign in, warm up, then send ``count`` requests of ``path``."""
+    client, url = client_for(path, database)
+    for _ in range(WARM_UP + count):
+        status = client.get(url).status_code
+        assert status == 200, f"{url} answered {status}"
+
+
+def client_for(path: str, database: str) -> tuple[FlaskClient, str]:
+    """A test client for ``path`` (a page of the app, signed in, or floor:NAME), and its URL."""
     if path.startswith("floor:"):
         from bench import floor
 
         os.environ["BENCH_DATABASE"] = database
         name = path.removeprefix("floor:")
-        client, url = floor.create().test_client(), f"/floor/{name}{FLOOR_ARGS.get(name, '')}"
-    else:
-        from bench.servers import sign_in
-        from webapp import create_app
+        return floor.create().test_client(), f"/floor/{name}{FLOOR_ARGS.get(name, '')}"
+    from bench.servers import sign_in
+    from webapp import create_app
 
-        app = create_app({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": SECRET})
-        client, url = app.test_client(), path
-        sign_in(client)
-    for _ in range(WARM_UP + count):
-        status = client.get(url).status_code
-        assert status == 200, f"{url} answered {status}"
+    client = create_app({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": SECRET}).test_client()
+    sign_in(client)
+    return client, path
 
 
 if __name__ == "__main__":
