@@ -142,6 +142,10 @@ class Page:
             found.append(Header(key, label, f"{self.base}?{down if current == key else up}{rest}", direction, indexed))
         return found
 
+    def head(self) -> Markup:
+        """The header cells of the table's columns (see headers)."""
+        return listing.head(self.headers)
+
     @functools.cached_property
     def hrefs(self) -> dict[str, str]:
         """The URL of each of the pager's links (see links)."""
