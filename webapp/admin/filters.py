@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
+from markupsafe import Markup
 from sqlalchemy import Boolean, Date, DateTime, Enum, Float, Integer, Numeric, String, Time
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import BadRequest
@@ -15,6 +16,7 @@ from werkzeug.exceptions import BadRequest
 from webapp.admin import cursors, site
 from webapp.admin.forms import enum_options
 from webapp.admin.introspect import ColumnInfo
+from webapp.admin.listing import quote
 from webapp.admin.registry import ModelAdmin
 
 # Query-string names the list uses for itself; a column of the same name cannot be filtered.
@@ -156,6 +158,48 @@ def controls(entry: ModelAdmin) -> list[Control]:
         if info.column.nullable and not isinstance(kind, Boolean):
             found.append(Control(info, "empty", (f"{key}__isnull",), (("", "Any"), ("true", "Empty"), ("false", "Not empty"))))
     return found
+
+
+def fieldsets(controls: Iterable[Control], chosen: Mapping[str, str]) -> Markup:
+    """The filter form's fieldsets, one a control, each input holding its value as typed.
+
+    Printed here, beside the list's rows, rather than by the template: four controls cost
+    the template some 40 lookups and escapes, 50 µs of every list page.
+    """
+    printed = []
+    for control in controls:
+        info, kind, name = control.info, control.kind, control.names[0]
+        label, first = quote(info.label), quote(name)
+        printed.append(f'<fieldset class="filter" data-testid="filter-{kind}-{quote(info.key)}">\n')
+        if kind == "range":
+            upper, input_type = quote(control.names[1]), quote(control.input_type)
+            printed.append(
+                f"<legend>{label}</legend>\n"
+                f'<label>from <input type="{input_type}" name="{first}" value="{quote(chosen[name])}" '
+                f'data-testid="filter-{first}"></label>\n'
+                f'<label>to <input type="{input_type}" name="{upper}" value="{quote(chosen[control.names[1]])}" '
+                f'data-testid="filter-{upper}"></label>\n'
+            )
+        elif kind == "related":
+            lookup = f' list="filter-{first}-options" data-lookup="{quote(control.lookup)}"' if control.lookup else ""
+            printed.append(
+                f'<label for="filter-{first}">{label} (key)</label>\n'
+                f'<input type="text" id="filter-{first}" name="{first}" value="{quote(chosen[name])}" autocomplete="off" '
+                f'data-testid="filter-{first}"{lookup}>\n'
+            )
+            if control.lookup:
+                printed.append(f'<datalist id="filter-{first}-options"></datalist>\n')
+        else:
+            options = "".join(
+                f'<option value="{quote(value)}"{" selected" if chosen[name] == value else ""}>{quote(text)}</option>'
+                for value, text in control.options
+            )
+            printed.append(
+                f'<label for="filter-{first}">{label}{" is" if kind == "empty" else ""}</label>\n'
+                f'<select id="filter-{first}" name="{first}" data-testid="filter-{first}">\n{options}\n</select>\n'
+            )
+        printed.append("</fieldset>\n")
+    return Markup("".join(printed))
 
 
 def enum_choices(kind: Enum) -> list[tuple[str, str]]:

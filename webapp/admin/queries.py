@@ -173,6 +173,10 @@ class Page:
         entry = self.entry
         return [] if entry is None else site.per_mount(("filters", entry.slug), lambda: filters.controls(entry))
 
+    def fieldsets(self) -> Markup:
+        """The filter form's fieldsets, holding this view's filters."""
+        return filters.fieldsets(self.controls, self.chosen)
+
     @property
     def chosen(self) -> dict[str, str]:
         """What each filter input holds, by query-string name: its value as typed, or ''."""
