@@ -25,6 +25,16 @@ def test_navigation_and_dashboard(client: FlaskClient, html: Any) -> None:
         assert href == f"/admin/{table}/new"
 
 
+def test_the_menu_marks_the_table_of_each_page_and_none_on_the_dashboard(client: FlaskClient, html: Any) -> None:
+    """The menu is rendered once per table (site.fixed): each page's still marks its own."""
+    for url, current in [("/admin/", None), ("/admin/hero/", "hero"), ("/admin/team/", "team"),
+                         ("/admin/hero/new", "hero"), ("/admin/", None), ("/admin/team/", "team")]:
+        shown = html(client.get(url))
+        marked = [f"nav-{table}" for table in TABLES if shown.one(f"nav-{table}").attrs.get("aria-current") == "page"]
+        assert marked == ([f"nav-{current}"] if current else []), url
+        assert [shown.one(f"nav-{table}").text for table in ("hero", "team")] == ["Heroes", "Teams"]
+
+
 def test_list_hooks(client: FlaskClient, html: Any, read_back: ReadBack) -> None:
     shown = html(client.get("/admin/hero/"))
     assert shown.all("list-table") and shown.all("list-count") and shown.all("action-create")

@@ -20,6 +20,7 @@ def init_app(app: Flask, entries: Iterable[ModelAdmin]) -> None:
     app.context_processor(site.template_urls)
     app.jinja_env.globals.update(
         admin_nav=site.nav,
+        fixed=site.fixed,
         row_url=site.row_url,
         key_of=site.key_of,
         related=site.related,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
 from flask import current_app, has_request_context, request, url_for
+from markupsafe import Markup
 
 from webapp.admin import keys
 from webapp.admin.introspect import ColumnInfo, humanize
@@ -57,6 +58,17 @@ def urls() -> dict[str, str]:
         return found
 
     return per_mount("urls", build)
+
+
+def fixed(name: str, **values: Hashable) -> Markup:
+    """The template ``name`` rendered with ``values`` alone, once per mount point and values:
+    for markup made of nothing else but the app's routes and registry (the menu of tables).
+
+    Such a template sees the Jinja globals but not the request's context (no ``request``,
+    ``g`` or ``csrf_token``): what it shows must not depend on who asks.
+    """
+    key = ("fixed", name, *sorted(values.items()))
+    return per_mount(key, lambda: Markup(current_app.jinja_env.get_template(name).render(values)))
 
 
 def template_urls() -> dict[str, Any]:
