@@ -26,7 +26,6 @@ except ImportError:  # a markupsafe that no longer names it so
     from html import escape as quote
 
 from webapp.admin import keys, site
-from webapp.admin.introspect import ColumnInfo
 from webapp.admin.registry import ModelAdmin
 from webapp.auth import can_role, current_account
 
@@ -64,9 +63,14 @@ def search_label(entry: ModelAdmin) -> str:
 
 
 @functools.cache
-def settable(entry: ModelAdmin) -> tuple[ColumnInfo, ...]:
-    """The columns the bulk form offers to set: neither the key nor a generated column."""
-    return tuple(info for info in entry.columns if not info.primary_key and not info.generated)
+def settable(entry: ModelAdmin) -> Markup:
+    """The bulk form's choice of the columns it can set (neither the key nor a generated column),
+    printed once per table: its options are the same on every page."""
+    return Markup("".join(
+        f'<option value="{quote(info.key)}">{quote(info.label)}</option>'
+        for info in entry.columns
+        if not info.primary_key and not info.generated
+    ))
 
 
 class Link(NamedTuple):

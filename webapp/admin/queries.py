@@ -27,7 +27,7 @@ from webapp.admin.paging import Plan, dialect, fetch, plan_page
 from webapp.admin.counting import Count, count_rows
 from webapp.admin.cursors import SortKey
 from webapp.admin.filters import Filter
-from webapp.admin.introspect import ColumnInfo, Dependent
+from webapp.admin.introspect import Dependent
 from webapp.admin.registry import ModelAdmin
 from webapp.extensions import db
 
@@ -163,9 +163,9 @@ class Page:
         return "" if self.entry is None else listing.search_label(self.entry)
 
     @property
-    def settable(self) -> tuple[ColumnInfo, ...]:
-        """The columns the bulk form can set."""
-        return () if self.entry is None else listing.settable(self.entry)
+    def settable(self) -> Markup:
+        """The options of the bulk form's choice of a column to set."""
+        return Markup() if self.entry is None else listing.settable(self.entry)
 
     @functools.cached_property
     def controls(self) -> list[filters.Control]:
