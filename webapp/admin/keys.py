@@ -18,6 +18,7 @@ from webapp.admin.introspect import integer_range
 SAFE = frozenset(string.ascii_letters + string.digits + "_-")
 EMPTY = "~"
 TILDE_RUN = re.compile(r"(?:~[0-9A-F]{2})+")
+INTEGER = re.compile(r"-?[0-9]{1,20}")
 
 
 def encode(values: tuple[Any, ...]) -> str:
@@ -64,6 +65,8 @@ def _decode_part(part: str) -> str | None:
     """Undo :func:`_encode_part`, or None for a malformed part."""
     if part == EMPTY:
         return ""
+    if "~" not in part:
+        return part  # nothing was encoded: most keys, dates and cursors
     try:
         text = TILDE_RUN.sub(lambda m: bytes.fromhex(m.group().replace("~", "")).decode("utf-8"), part)
     except UnicodeDecodeError:
@@ -81,7 +84,7 @@ def typed(text: str, column: Column[Any]) -> Any:
             return kind.enum_class.__members__.get(text)
         return text if text in kind.enums else None
     if isinstance(kind, Integer):
-        if not re.fullmatch(r"-?[0-9]{1,20}", text):
+        if not INTEGER.fullmatch(text):
             return None
         low, high = integer_range(kind)
         number = int(text)
