@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
-from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import Select, and_, func, select
 from werkzeug.exceptions import BadRequest
@@ -102,7 +101,7 @@ class Page:
     def base(self) -> str:
         """The list's own URL, without a query string."""
         entry = self.entry
-        return "" if entry is None else site.per_mount(("list", entry.slug), lambda: url_for(f"crud_{entry.slug}.index"))
+        return "" if entry is None else site.urls()[f"crud_{entry.slug}.index"]
 
     def url(self, query: Mapping[str, Any], base: str | None = None) -> str:
         """The list's URL (or ``base``) with ``query`` (from :meth:`ListParams.query_string`), as

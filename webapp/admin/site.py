@@ -51,10 +51,12 @@ def urls() -> dict[str, str]:
     """
 
     def build() -> dict[str, str]:
-        found = {rule.endpoint: url_for(rule.endpoint) for rule in current_app.url_map.iter_rules() if not rule.arguments}
+        rules = current_app.url_map.iter_rules()
+        found = {rule.endpoint: url_for(rule.endpoint) for rule in rules if not rule.arguments}
         static = current_app.static_folder
         if static is not None:
-            found.update((f"static/{path.name}", url_for("static", filename=path.name)) for path in Path(static).iterdir())
+            names = (path.name for path in Path(static).iterdir())
+            found.update((f"static/{name}", url_for("static", filename=name)) for name in names)
         return found
 
     return per_mount("urls", build)
@@ -85,15 +87,11 @@ class NavItem(NamedTuple):
 
 
 def nav() -> list[NavItem]:
-    """Every registered model's menu item, built once per mount point."""
-
-    def build() -> list[NavItem]:
-        return [
-            NavItem(entry.slug, entry.label_plural.capitalize(), url_for(f"crud_{entry.slug}.index"))
-            for entry in entries()
-        ]
-
-    return per_mount("nav", build)
+    """Every registered model's menu item (read by the menu, rendered once: see :func:`fixed`)."""
+    found = urls()
+    return [
+        NavItem(entry.slug, entry.label_plural.capitalize(), found[f"crud_{entry.slug}.index"]) for entry in entries()
+    ]
 
 
 def entry_for_table(name: str) -> ModelAdmin | None:
