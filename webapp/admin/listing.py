@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from decimal import Decimal
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from flask import url_for

@@ -4,9 +4,9 @@ Loading a page of 50 expenses as ORM objects, with the user and the category of 
 in, builds some 150 instances with identity-map state: more time than the query and the
 page's HTML together. The list only reads attributes and labels, so it reads records:
 tuples of the row's values whose class carries the model's own methods (``__str__`` above
-all), each column read by name, and none of the ORM's machinery. A model whose label needs the ORM (a relationship, the mapper) cannot
-be labelled from a record: the first page that finds so loads ORM objects instead, with
-joins, and so does every later page of that model.
+all), each column read by name, and none of the ORM's machinery. A model whose label needs
+the ORM (a relationship, the mapper) cannot be labelled from a record: the first page that
+finds so loads ORM objects instead, with joins, and so does every later page of that model.
 """
 
 from __future__ import annotations
@@ -38,8 +38,7 @@ class Link(NamedTuple):
     """A shown foreign key's related row: where its columns sit in each row of the query."""
 
     name: str  # the relationship's name: the field of the row's record that holds the related one
-    record: type
-    keys: tuple[str, ...]  # attribute keys of the related table's columns, in query order
+    record: type  # its columns' values, read by their attribute keys
     start: int  # where its columns begin and end in each row
     end: int
     probe: int  # where the joined-on column is: NULL there means the outer join found no row
@@ -146,7 +145,7 @@ def shape(entry: ModelAdmin) -> Shape:
         start = len(selected)
         keys = tuple(other.key for other in columns)
         probe = start + [other.column.key for other in columns].index(referenced.key)
-        links.append(Link(str(relation.name), record_class(relation.target, keys), keys, start, start + len(keys), probe))
+        links.append(Link(str(relation.name), record_class(relation.target, keys), start, start + len(keys), probe))
         selected += [table.c[other.column.key] for other in columns]
     statement = select(*selected).select_from(with_related(introspect.table_of(model), tuple(joins)))
     keys = tuple(info.key for info in own)
