@@ -16,9 +16,8 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-
-from flask.testing import FlaskClient
 
 from bench import data
 from bench.__main__ import CATEGORY, OUT, ROOT, SECRET, prepare
@@ -60,26 +59,32 @@ def collected(path: str, database: Path, count: int) -> int:
 
 def send(path: str, database: str, count: int) -> None:
     """Inside valgrind: sign in, warm up, then send ``count`` requests of ``path``."""
-    client, url = client_for(path, database)
+    request = sender(path, database)
     for _ in range(WARM_UP + count):
-        status = client.get(url).status_code
-        assert status == 200, f"{url} answered {status}"
+        request()
 
 
-def client_for(path: str, database: str) -> tuple[FlaskClient, str]:
-    """A test client for ``path`` (a page of the app, signed in, or floor:NAME), and its URL."""
+def sender(path: str, database: str) -> Callable[[], None]:
+    """A function that sends one request of ``path`` (a page of the app, signed in, or
+    floor:NAME) through Flask's test client, and checks that it was answered."""
     if path.startswith("floor:"):
         from bench import floor
 
         os.environ["BENCH_DATABASE"] = database
         name = path.removeprefix("floor:")
-        return floor.create().test_client(), f"/floor/{name}{FLOOR_ARGS.get(name, '')}"
-    from bench.servers import sign_in
-    from webapp import create_app
+        client, url = floor.create().test_client(), f"/floor/{name}{FLOOR_ARGS.get(name, '')}"
+    else:
+        from bench.servers import sign_in
+        from webapp import create_app
 
-    client = create_app({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": SECRET}).test_client()
-    sign_in(client)
-    return client, path
+        client, url = create_app({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": SECRET}).test_client(), path
+        sign_in(client)
+
+    def send() -> None:
+        status = client.get(url).status_code
+        assert status == 200, f"{url} answered {status}"
+
+    return send
 
 
 if __name__ == "__main__":

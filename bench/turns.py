@@ -14,11 +14,10 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Callable
 
 from bench import data
 from bench.__main__ import OUT, prepare
-from bench.instructions import client_for
+from bench.instructions import sender
 
 WARM_UP = 30
 
@@ -48,17 +47,6 @@ def main(argv: list[str] | None = None) -> int:
         ratio = statistics.median(mine / theirs for mine, theirs in zip(taken, last))
         print(f"{statistics.median(taken) * 1000:7.3f} ms  {ratio:5.2f} × the last  {path}", flush=True)
     return 0
-
-
-def sender(path: str, database: str) -> Callable[[], None]:
-    """A function that sends one request of ``path`` and checks that it was answered."""
-    client, url = client_for(path, database)
-
-    def send() -> None:
-        status = client.get(url).status_code
-        assert status == 200, f"{url} answered {status}"
-
-    return send
 
 
 if __name__ == "__main__":
